@@ -1,0 +1,87 @@
+import type { PaymentProvider } from '../providers/types';
+import type { PaymentDeps } from './deps';
+import { isSettledForShopper, type Payment } from './model';
+import { enabledProviders, storeContext, unsealOrder } from './providerContext';
+import { findPayment, recordCheckout, recordEvent } from './repository';
+
+export type OpenCheckoutResult =
+  | { kind: 'redirect'; url: string; payment: Payment }
+  | { kind: 'choose'; payment: Payment; options: Pick<PaymentProvider, 'id' | 'displayName'>[] }
+  /** No enabled provider takes this currency: back to the store with an error. */
+  | { kind: 'no_provider'; payment: Payment }
+  /** The payment already has an outcome: the return route settles the shopper's way back. */
+  | { kind: 'settled'; payment: Payment }
+  | { kind: 'provider_error'; payment: Payment; message: string }
+  | { kind: 'not_found' };
+
+/**
+ * Sends the shopper to a provider's hosted page: reuses the open checkout when there is one,
+ * otherwise creates it with the chosen (or only) provider and records it before redirecting.
+ */
+export async function openCheckout(
+  deps: PaymentDeps,
+  paymentId: string,
+  chosen?: string,
+): Promise<OpenCheckoutResult> {
+  const payment = await findPayment(deps.db, paymentId);
+  if (!payment) return { kind: 'not_found' };
+  if (isSettledForShopper(payment.state)) return { kind: 'settled', payment };
+
+  const store = await storeContext(deps.db, payment.storeId);
+  const options = enabledProviders(deps.providers, deps.defaultProviders, store, payment.total.currency);
+  if (options.length === 0) return { kind: 'no_provider', payment };
+
+  const wanted =
+    chosen ??
+    (payment.state === 'checkout_open' ? payment.provider : null) ??
+    (options.length === 1 ? options[0]!.id : null);
+  const provider = options.find((p) => p.id === wanted);
+  if (!provider)
+    return { kind: 'choose', payment, options: options.map(({ id, displayName }) => ({ id, displayName })) };
+
+  if (payment.state === 'checkout_open' && payment.provider === provider.id && payment.checkoutUrl) {
+    return { kind: 'redirect', url: payment.checkoutUrl, payment };
+  }
+
+  const log = deps.logger.child({ paymentId, provider: provider.id });
+  const created = await provider.createCheckout({
+    payment,
+    order: unsealOrder(deps.secrets, payment),
+    store,
+    returnUrl: `${deps.appUrl}/return/${payment.id}`,
+    notificationUrl: `${deps.appUrl}/webhooks/${provider.id}/${payment.id}`,
+    lang: payment.lang,
+  });
+  if (!created.ok) {
+    log.warn({ kind: created.error.kind, reason: created.error.message }, 'provider checkout not created');
+    return { kind: 'provider_error', payment, message: created.error.message };
+  }
+  const recorded = await deps.db.transaction(async (tx) => {
+    const row = await recordCheckout(tx, payment, {
+      provider: provider.id,
+      providerReference: created.providerReference,
+      checkoutUrl: created.redirectUrl,
+      providerSecretsSealed: created.providerSecrets
+        ? deps.secrets.seal(JSON.stringify(created.providerSecrets))
+        : null,
+    });
+    if (row)
+      await recordEvent(tx, {
+        paymentId,
+        kind: 'checkout_opened',
+        from: payment.state,
+        to: 'checkout_open',
+        source: provider.id,
+      });
+    return row;
+  });
+  if (!recorded) {
+    // Someone else moved the payment meanwhile (another tab, a notification): start over from the stored state.
+    const current = await findPayment(deps.db, paymentId);
+    if (current?.state === 'checkout_open' && current.checkoutUrl)
+      return { kind: 'redirect', url: current.checkoutUrl, payment: current };
+    return current ? { kind: 'settled', payment: current } : { kind: 'not_found' };
+  }
+  log.info('provider checkout opened');
+  return { kind: 'redirect', url: created.redirectUrl, payment: recorded };
+}

@@ -1,0 +1,59 @@
+import type { Queryable } from '../db';
+import type { OrderDetails } from '../ecwid/paymentRequest';
+import { findStore } from '../merchants/stores';
+import type { NotificationLookup, PaymentProvider, ProviderRegistry, StoreContext } from '../providers/types';
+import type { Secrets } from '../secrets';
+import type { PaymentDeps } from './deps';
+import type { Payment } from './model';
+import { findPayment, findPaymentByProviderReference } from './repository';
+
+export async function storeContext(q: Queryable, storeId: number): Promise<StoreContext> {
+  const store = await findStore(q, storeId);
+  return { storeId, ...(store?.settings ? { settings: store.settings } : {}) };
+}
+
+/** Providers enabled for the store (its own settings, else PAYMENT_PROVIDERS) that take this currency. */
+export function enabledProviders(
+  registry: ProviderRegistry,
+  defaults: readonly string[],
+  store: StoreContext,
+  currency: string,
+): PaymentProvider[] {
+  const configured = store.settings?.enabledProviders;
+  const ids = Array.isArray(configured)
+    ? configured.filter((v): v is string => typeof v === 'string')
+    : defaults;
+  return ids
+    .map((id) => registry.get(id))
+    .filter((p): p is PaymentProvider => p !== undefined && p.supportsCurrency(currency, store));
+}
+
+export function unsealOrder(secrets: Secrets, payment: Payment): OrderDetails {
+  return JSON.parse(secrets.unseal(payment.orderSealed)) as OrderDetails;
+}
+
+export function unsealProviderSecrets(secrets: Secrets, payment: Payment): Record<string, string> {
+  return payment.providerSecretsSealed
+    ? (JSON.parse(secrets.unseal(payment.providerSecretsSealed)) as Record<string, string>)
+    : {};
+}
+
+/** Lets a provider find the payment a notification names, with its keys, for one provider only. */
+export function notificationLookup(
+  deps: Pick<PaymentDeps, 'db' | 'secrets'>,
+  providerId: string,
+): NotificationLookup {
+  const withContext = async (payment: Payment | null) => {
+    if (!payment || payment.provider !== providerId) return null;
+    return {
+      payment,
+      providerSecrets: unsealProviderSecrets(deps.secrets, payment),
+      store: await storeContext(deps.db, payment.storeId),
+    };
+  };
+  return {
+    byId: async (id) => withContext(await findPayment(deps.db, id)),
+    byProviderReference: async (ref) =>
+      withContext(await findPaymentByProviderReference(deps.db, providerId, ref)),
+  };
+}

@@ -1,0 +1,34 @@
+import { applyProviderStatus } from './applyProviderStatus';
+import type { PaymentDeps } from './deps';
+import { isSettledForShopper, type Payment } from './model';
+import { storeContext, unsealProviderSecrets } from './providerContext';
+import { findPayment } from './repository';
+
+/**
+ * Asks the payment's provider for its status and applies it (same use case as notifications).
+ * Leaves the payment as it is when there is no provider yet or the provider cannot be reached.
+ */
+export async function refreshStatus(
+  deps: PaymentDeps,
+  payment: Payment,
+  source: 'return' | 'poll' | 'reconcile',
+  returnQuery?: Record<string, unknown>,
+): Promise<Payment> {
+  const provider = payment.provider ? deps.providers.get(payment.provider) : undefined;
+  if (!provider || isSettledForShopper(payment.state)) return payment;
+  const status = await provider.fetchStatus({
+    payment,
+    providerSecrets: unsealProviderSecrets(deps.secrets, payment),
+    store: await storeContext(deps.db, payment.storeId),
+    ...(returnQuery ? { returnQuery } : {}),
+  });
+  if (!status.ok) {
+    deps.logger.warn(
+      { paymentId: payment.id, provider: provider.id, reason: status.error.message },
+      'provider status unavailable',
+    );
+    return payment;
+  }
+  const applied = await applyProviderStatus(deps, payment.id, status.observation, `${provider.id}:${source}`);
+  return applied.kind === 'not_found' ? payment : ((await findPayment(deps.db, payment.id)) ?? payment);
+}

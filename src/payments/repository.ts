@@ -1,0 +1,243 @@
+import { randomBytes } from 'node:crypto';
+import type { Queryable } from '../db';
+import type { Payment, PaymentState } from './model';
+
+interface PaymentRow {
+  id: string;
+  store_id: number | string;
+  reference_transaction_id: string;
+  ecwid_order_id: string;
+  attempt: number;
+  amount: number | string;
+  currency: string;
+  state: PaymentState;
+  lang: string;
+  return_url: string;
+  order_sealed: string;
+  provider: string | null;
+  provider_reference: string | null;
+  provider_secrets_sealed: string | null;
+  checkout_url: string | null;
+  external_transaction_id: string | null;
+  refunded_amount: number | string;
+  attention: string | null;
+  version: number;
+  created_at: Date | string;
+  updated_at: Date | string;
+}
+
+export function toPayment(row: PaymentRow): Payment {
+  return {
+    id: row.id,
+    storeId: Number(row.store_id),
+    referenceTransactionId: row.reference_transaction_id,
+    ecwidOrderId: row.ecwid_order_id,
+    attempt: row.attempt,
+    total: { amount: Number(row.amount), currency: row.currency.trim() },
+    state: row.state,
+    lang: row.lang === 'en' ? 'en' : 'es',
+    returnUrl: row.return_url,
+    orderSealed: row.order_sealed,
+    provider: row.provider,
+    providerReference: row.provider_reference,
+    providerSecretsSealed: row.provider_secrets_sealed,
+    checkoutUrl: row.checkout_url,
+    externalTransactionId: row.external_transaction_id,
+    refundedAmount: Number(row.refunded_amount),
+    attention: row.attention,
+    version: row.version,
+    createdAt: new Date(row.created_at),
+    updatedAt: new Date(row.updated_at),
+  };
+}
+
+/** 128 random bits, URL-safe: a payment id is a capability for the shopper's pages. */
+export function newPaymentId(): string {
+  return randomBytes(16).toString('base64url');
+}
+
+export const PAYMENT_ID_PATTERN = /^[A-Za-z0-9_-]{22}$/;
+
+export async function findPayment(
+  q: Queryable,
+  id: string,
+  opts: { forUpdate?: boolean } = {},
+): Promise<Payment | null> {
+  if (!PAYMENT_ID_PATTERN.test(id)) return null;
+  const rows = await q.query<PaymentRow>(
+    `SELECT * FROM payments WHERE id = $1${opts.forUpdate ? ' FOR UPDATE' : ''}`,
+    [id],
+  );
+  return rows[0] ? toPayment(rows[0]) : null;
+}
+
+export async function findPaymentByProviderReference(
+  q: Queryable,
+  provider: string,
+  reference: string,
+): Promise<Payment | null> {
+  const rows = await q.query<PaymentRow>(
+    'SELECT * FROM payments WHERE provider = $1 AND provider_reference = $2',
+    [provider, reference],
+  );
+  return rows[0] ? toPayment(rows[0]) : null;
+}
+
+/** The latest attempt for an Ecwid order, locked for the caller's transaction. */
+export async function findLatestAttempt(
+  q: Queryable,
+  storeId: number,
+  referenceTransactionId: string,
+): Promise<Payment | null> {
+  const rows = await q.query<PaymentRow>(
+    `SELECT * FROM payments WHERE store_id = $1 AND reference_transaction_id = $2
+     ORDER BY attempt DESC LIMIT 1 FOR UPDATE`,
+    [storeId, referenceTransactionId],
+  );
+  return rows[0] ? toPayment(rows[0]) : null;
+}
+
+export interface NewPayment {
+  storeId: number;
+  referenceTransactionId: string;
+  ecwidOrderId: string;
+  attempt: number;
+  amount: number;
+  currency: string;
+  lang: string;
+  returnUrl: string;
+  orderSealed: string;
+}
+
+export async function insertPayment(q: Queryable, p: NewPayment): Promise<Payment> {
+  const rows = await q.query<PaymentRow>(
+    `INSERT INTO payments (id, store_id, reference_transaction_id, ecwid_order_id, attempt, amount, currency, state,
+                           lang, return_url, order_sealed)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, 'created', $8, $9, $10) RETURNING *`,
+    [
+      newPaymentId(),
+      p.storeId,
+      p.referenceTransactionId,
+      p.ecwidOrderId,
+      p.attempt,
+      p.amount,
+      p.currency,
+      p.lang,
+      p.returnUrl,
+      p.orderSealed,
+    ],
+  );
+  return toPayment(rows[0]!);
+}
+
+/** Re-entry of the same order: keep the latest returnUrl (Ecwid makes a new one per click). */
+export async function refreshReentry(
+  q: Queryable,
+  id: string,
+  fields: { returnUrl: string; lang: string; orderSealed: string },
+): Promise<Payment> {
+  const rows = await q.query<PaymentRow>(
+    `UPDATE payments SET return_url = $2, lang = $3, order_sealed = $4, updated_at = now()
+     WHERE id = $1 RETURNING *`,
+    [id, fields.returnUrl, fields.lang, fields.orderSealed],
+  );
+  return toPayment(rows[0]!);
+}
+
+export interface StateChange {
+  to: PaymentState;
+  externalTransactionId?: string | null;
+  refundedAmount?: number;
+  attention?: string | null;
+}
+
+/** Compare-and-set on the version: applies only if nobody changed the payment since it was read. */
+export async function compareAndSetState(
+  q: Queryable,
+  payment: Payment,
+  change: StateChange,
+): Promise<Payment | null> {
+  const rows = await q.query<PaymentRow>(
+    `UPDATE payments SET state = $3,
+        external_transaction_id = COALESCE($4, external_transaction_id),
+        refunded_amount = COALESCE($5, refunded_amount),
+        attention = COALESCE($6, attention),
+        version = version + 1, updated_at = now()
+     WHERE id = $1 AND version = $2 RETURNING *`,
+    [
+      payment.id,
+      payment.version,
+      change.to,
+      change.externalTransactionId ?? null,
+      change.refundedAmount ?? null,
+      change.attention ?? null,
+    ],
+  );
+  return rows[0] ? toPayment(rows[0]) : null;
+}
+
+/** Records the provider checkout; only while the payment is still waiting for one. */
+export async function recordCheckout(
+  q: Queryable,
+  payment: Payment,
+  checkout: {
+    provider: string;
+    providerReference: string;
+    checkoutUrl: string;
+    providerSecretsSealed: string | null;
+  },
+): Promise<Payment | null> {
+  const rows = await q.query<PaymentRow>(
+    `UPDATE payments SET state = 'checkout_open', provider = $3, provider_reference = $4, checkout_url = $5,
+        provider_secrets_sealed = $6, version = version + 1, updated_at = now()
+     WHERE id = $1 AND version = $2 AND state IN ('created', 'checkout_open') RETURNING *`,
+    [
+      payment.id,
+      payment.version,
+      checkout.provider,
+      checkout.providerReference,
+      checkout.checkoutUrl,
+      checkout.providerSecretsSealed,
+    ],
+  );
+  return rows[0] ? toPayment(rows[0]) : null;
+}
+
+/** Another attempt of the same Ecwid order that already took money (a second payment needs a refund). */
+export async function findOtherPaidAttempt(q: Queryable, payment: Payment): Promise<Payment | null> {
+  const rows = await q.query<PaymentRow>(
+    `SELECT * FROM payments WHERE store_id = $1 AND reference_transaction_id = $2 AND id <> $3
+       AND state IN ('paid', 'refunded', 'partially_refunded') AND attention IS DISTINCT FROM 'duplicate_payment_refund_needed'
+     LIMIT 1`,
+    [payment.storeId, payment.referenceTransactionId, payment.id],
+  );
+  return rows[0] ? toPayment(rows[0]) : null;
+}
+
+export async function recordEvent(
+  q: Queryable,
+  event: {
+    paymentId: string;
+    kind: string;
+    from?: PaymentState | null;
+    to?: PaymentState | null;
+    source: string;
+    dedupeKey?: string | null;
+    detail?: Record<string, unknown>;
+  },
+): Promise<boolean> {
+  const rows = await q.query(
+    `INSERT INTO payment_events (payment_id, kind, from_state, to_state, source, dedupe_key, detail)
+     VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING RETURNING id`,
+    [
+      event.paymentId,
+      event.kind,
+      event.from ?? null,
+      event.to ?? null,
+      event.source,
+      event.dedupeKey ?? null,
+      event.detail ? JSON.stringify(event.detail) : null,
+    ],
+  );
+  return rows.length > 0;
+}

@@ -1,0 +1,47 @@
+import type { PaymentDeps } from './deps';
+import { isSettledForShopper, isUnpaidEnd, type Payment } from './model';
+import { refreshStatus } from './refreshStatus';
+import { findPayment } from './repository';
+
+export type ReturnResult =
+  /** Back to Ecwid's returnUrl exactly as received (paid, awaiting payment, refunded). */
+  | { kind: 'to_store'; payment: Payment; returnUrl: string }
+  /** Back to Ecwid's returnUrl with errorMsg (failed, expired, cancelled). */
+  | { kind: 'to_store_failed'; payment: Payment; returnUrl: string }
+  /** The provider has no outcome yet: show the processing page. */
+  | { kind: 'processing'; payment: Payment }
+  | { kind: 'not_found' };
+
+/** How long the shopper's return waits for Ecwid before leaving the rest to the worker. */
+export const RETURN_SYNC_TIMEOUT_MS = 3_000;
+
+/**
+ * The shopper's way back. Nothing in the return URL decides the outcome: if the payment has none
+ * yet, the provider is asked. Ecwid is updated (one quick attempt) before the redirect, because
+ * what Ecwid shows after it depends on the order status.
+ */
+export async function returnToStore(
+  deps: PaymentDeps,
+  paymentId: string,
+  returnQuery: Record<string, unknown>,
+  errorMessage: (payment: Payment) => string,
+): Promise<ReturnResult> {
+  let payment = await findPayment(deps.db, paymentId);
+  if (!payment) return { kind: 'not_found' };
+  payment = await refreshStatus(deps, payment, 'return', returnQuery);
+  if (!isSettledForShopper(payment.state)) return { kind: 'processing', payment };
+
+  const outcome = await deps.sync.deliverNow(payment.id, RETURN_SYNC_TIMEOUT_MS);
+  if (outcome === 'retry_later' || outcome === 'failed') {
+    deps.logger.warn(
+      { paymentId, outcome },
+      'ecwid not updated before the shopper’s return; the worker goes on',
+    );
+  }
+  if (isUnpaidEnd(payment.state)) {
+    const url = new URL(payment.returnUrl);
+    url.searchParams.set('errorMsg', errorMessage(payment));
+    return { kind: 'to_store_failed', payment, returnUrl: url.toString() };
+  }
+  return { kind: 'to_store', payment, returnUrl: payment.returnUrl };
+}

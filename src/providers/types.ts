@@ -1,0 +1,126 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import type { OrderDetails } from '../ecwid/paymentRequest';
+import type { Money } from '../money';
+import type { Payment } from '../payments/model';
+
+/**
+ * What a payment provider (ETpay, Conekta, Ecart Pay) must do for the app. Every method answers
+ * with a typed result; none throws for an expected failure (a decline, a timeout, a bad key).
+ */
+export interface PaymentProvider {
+  readonly id: string;
+  /** Human name for the chooser page. */
+  readonly displayName: string;
+  /** Whether this provider, as configured for the store, can charge this currency. */
+  supportsCurrency(currency: string, store: StoreContext): boolean;
+  /** Creates the hosted checkout (session/order) the shopper is sent to. */
+  createCheckout(input: CheckoutInput): Promise<CheckoutResult>;
+  /** Asks the provider for the payment's current status (returns, reconciliation). */
+  fetchStatus(input: StatusInput): Promise<StatusResult>;
+  /** Verifies a notification and says what it means. Only a verified answer may change a payment. */
+  parseNotification(input: NotificationInput): Promise<NotificationResult>;
+  refund?(input: RefundInput): Promise<RefundResult>;
+}
+
+export interface StoreContext {
+  storeId: number;
+  /** The store's own provider settings (merchant settings page); undefined → environment defaults. */
+  settings?: Record<string, unknown>;
+}
+
+export interface CheckoutInput {
+  payment: Payment;
+  order: OrderDetails;
+  store: StoreContext;
+  /** `{APP_URL}/return/:paymentId`: where the provider sends the shopper back. */
+  returnUrl: string;
+  /** `{APP_URL}/webhooks/{provider}/:paymentId` (providers with per-payment notification URLs). */
+  notificationUrl: string;
+  lang: 'es' | 'en';
+}
+
+export type CheckoutResult =
+  | {
+      ok: true;
+      redirectUrl: string;
+      /** The provider's id for this checkout (session token, order id); stored with the payment. */
+      providerReference: string;
+      /** Secrets the provider needs later (e.g. ETpay's signature_token); sealed at rest. */
+      providerSecrets?: Record<string, string>;
+    }
+  | { ok: false; error: ProviderError };
+
+export interface ProviderError {
+  kind: 'unavailable' | 'rejected' | 'misconfigured' | 'invalid_response' | 'amount_mismatch';
+  /** Plain words for logs and the merchant; never a credential. */
+  message: string;
+}
+
+/**
+ * What a provider says about a payment, already verified. `status: 'open'` means nothing has
+ * happened yet. The amount is what the provider holds for the payment, checked against ours.
+ */
+export interface ProviderObservation {
+  status:
+    'open' | 'pending' | 'paid' | 'failed' | 'expired' | 'cancelled' | 'refunded' | 'partially_refunded';
+  amount: Money;
+  /** The provider's payment/charge id, sent to Ecwid as externalTransactionId. */
+  externalTransactionId?: string;
+  /** Total refunded so far, in minor units (refund states). */
+  refundedAmount?: number;
+  /** Why it failed, for the merchant (Ecwid paymentMessage). */
+  message?: string;
+  /** Identifies this attempt or event at the provider, for idempotency and the audit trail. */
+  eventKey?: string;
+}
+
+export interface StatusInput {
+  payment: Payment;
+  providerSecrets: Record<string, string>;
+  store: StoreContext;
+  /** Query of the shopper's return (a hint at most: it can never make a payment paid). */
+  returnQuery?: Record<string, unknown>;
+}
+
+export type StatusResult =
+  { ok: true; observation: ProviderObservation } | { ok: false; error: ProviderError };
+
+export interface NotificationInput {
+  headers: IncomingHttpHeaders;
+  rawBody: Buffer;
+  /** Path parameter of per-payment notification URLs. */
+  paymentId?: string;
+  lookup: NotificationLookup;
+}
+
+/** How a provider finds the payment a notification is about (to get its keys) without trusting it. */
+export interface NotificationLookup {
+  byId(
+    paymentId: string,
+  ): Promise<{ payment: Payment; providerSecrets: Record<string, string>; store: StoreContext } | null>;
+  byProviderReference(
+    reference: string,
+  ): Promise<{ payment: Payment; providerSecrets: Record<string, string>; store: StoreContext } | null>;
+}
+
+export type NotificationResult =
+  /** Verified: apply this observation to this payment. */
+  | { kind: 'observation'; paymentId: string; observation: ProviderObservation }
+  /** Authentic or harmless but nothing to do (ping, an order that is not ours): 200. */
+  | { kind: 'ignore'; reason: string }
+  /** Forged, malformed or mismatched: refused with this 4xx, nothing changed. */
+  | { kind: 'reject'; status: 400 | 401 | 403 | 404 | 409 | 422; reason: string }
+  /** Could not be processed now (provider down): 5xx so the provider sends it again. */
+  | { kind: 'retry'; reason: string };
+
+export interface RefundInput {
+  payment: Payment;
+  providerSecrets: Record<string, string>;
+  store: StoreContext;
+  amount: Money;
+}
+
+export type RefundResult =
+  { ok: true; observation: ProviderObservation } | { ok: false; error: ProviderError };
+
+export type ProviderRegistry = ReadonlyMap<string, PaymentProvider>;
