@@ -63,7 +63,7 @@ export interface PaymentRequest {
   returnUrl: string;
   /** The store's access token (secret_…): seal it, never log it. */
   token: string;
-  lang: string;
+  lang: 'es' | 'en';
   total: Money;
   order: OrderDetails;
 }

@@ -5,9 +5,9 @@ import { findPayment } from './repository';
 
 export type ReturnResult =
   /** Back to Ecwid's returnUrl exactly as received (paid, awaiting payment, refunded). */
-  | { kind: 'to_store'; payment: Payment; returnUrl: string }
+  | { kind: 'to_store'; payment: Payment }
   /** Back to Ecwid's returnUrl with errorMsg (failed, expired, cancelled). */
-  | { kind: 'to_store_failed'; payment: Payment; returnUrl: string }
+  | { kind: 'to_store_failed'; payment: Payment }
   /** The provider has no outcome yet: show the processing page. */
   | { kind: 'processing'; payment: Payment }
   | { kind: 'not_found' };
@@ -24,7 +24,6 @@ export async function returnToStore(
   deps: PaymentDeps,
   paymentId: string,
   returnQuery: Record<string, unknown>,
-  errorMessage: (payment: Payment) => string,
 ): Promise<ReturnResult> {
   let payment = await findPayment(deps.db, paymentId);
   if (!payment) return { kind: 'not_found' };
@@ -38,10 +37,5 @@ export async function returnToStore(
       'ecwid not updated before the shopper’s return; the worker goes on',
     );
   }
-  if (isUnpaidEnd(payment.state)) {
-    const url = new URL(payment.returnUrl);
-    url.searchParams.set('errorMsg', errorMessage(payment));
-    return { kind: 'to_store_failed', payment, returnUrl: url.toString() };
-  }
-  return { kind: 'to_store', payment, returnUrl: payment.returnUrl };
+  return { kind: isUnpaidEnd(payment.state) ? 'to_store_failed' : 'to_store', payment };
 }

@@ -1,0 +1,136 @@
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { createApp } from './app';
+import { ConfigError, loadConfig, type Config } from './config';
+import { openDatabase, type Db } from './db';
+import { createEcwidClient } from './ecwid/client';
+import { createLogger, type Logger } from './logger';
+import { EcwidSync, type EcwidSyncOptions } from './payments/ecwidSync';
+import type { PaymentProvider, ProviderRegistry } from './providers/types';
+import { createEcwidSimulator } from './sandbox/ecwid/router';
+import { createSecrets } from './secrets';
+
+export interface RunningServer {
+  url: string;
+  db: Db;
+  sync: EcwidSync;
+  logger: Logger;
+  /** Graceful: stop accepting, finish in-flight requests, stop the worker, close the database. */
+  close(): Promise<void>;
+}
+
+export interface StartOptions {
+  logger?: Logger;
+  /** Extra or replacement providers (tests plug a provider double in here). */
+  providers?: PaymentProvider[];
+  /** A database the caller owns (and closes); otherwise the configured one is opened and closed here. */
+  db?: Db;
+  sync?: Partial<EcwidSyncOptions>;
+  /** Run the Ecwid sync worker (default true). */
+  worker?: boolean;
+}
+
+/** The providers shipped with the app; the provider issues add theirs here. */
+function builtInProviders(_config: Config): PaymentProvider[] {
+  return [];
+}
+
+export async function startServer(config: Config, opts: StartOptions = {}): Promise<RunningServer> {
+  const logger = opts.logger ?? createLogger({ level: config.logLevel, pretty: config.prettyLogs });
+  for (const warning of config.warnings) logger.warn(warning);
+  if (config.demo) {
+    logger.warn('DEMO MODE: Ecwid and provider simulators are mounted under /sandbox; no real payment is possible');
+  }
+  const ownsDb = !opts.db;
+  const db = opts.db ?? (await openDatabase(config.database));
+  const secrets = createSecrets(config.secretKey);
+  const registry: ProviderRegistry = new Map([...builtInProviders(config), ...(opts.providers ?? [])].map((p) => [p.id, p]));
+  const sync = new EcwidSync({ db, ecwid: createEcwidClient(config.ecwid.apiUrl), secrets, logger }, opts.sync);
+
+  const app = createApp({
+    db,
+    secrets,
+    logger,
+    providers: registry,
+    defaultProviders: config.defaultProviders,
+    appUrl: config.appUrl,
+    sync,
+    clientSecret: config.ecwid.clientSecret,
+    demo: config.demo,
+    ...(config.demo
+      ? {
+          sandbox: createEcwidSimulator({
+            clientId: config.ecwid.clientId,
+            clientSecret: config.ecwid.clientSecret,
+            paymentUrl: `${config.appUrl}/ecwid/payment`,
+            publicBaseUrl: `${config.appUrl}/sandbox/ecwid`,
+          }).router,
+        }
+      : {}),
+  });
+
+  const server: Server = await new Promise((resolve, reject) => {
+    const s = app.listen(config.port, () => resolve(s));
+    s.once('error', reject);
+  });
+  server.keepAliveTimeout = 65_000;
+  if (opts.worker !== false) sync.start();
+  const port = (server.address() as AddressInfo).port;
+  logger.info({ port, database: db.kind, mode: config.demo ? 'demo' : 'production', providers: [...registry.keys()] }, 'listening');
+
+  let closing: Promise<void> | null = null;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    db,
+    sync,
+    logger,
+    close() {
+      closing ??= (async () => {
+        const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+        server.closeIdleConnections();
+        await stopped;
+        await sync.stop();
+        if (ownsDb) await db.close();
+        logger.info('stopped');
+      })();
+      return closing;
+    },
+  };
+}
+
+async function main(): Promise<void> {
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
+  const running = await startServer(config);
+  // A stray rejection is a bug to log loudly, not a reason to drop in-flight payments.
+  process.on('unhandledRejection', (reason) => running.logger.error({ err: reason }, 'unhandled rejection'));
+  const shutdown = (signal: string) => {
+    running.logger.info({ signal }, 'shutting down');
+    const force = setTimeout(() => process.exit(1), 15_000);
+    force.unref();
+    running.close().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        running.logger.error({ err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  process.once('SIGINT', () => shutdown('SIGINT'));
+}
+
+if (require.main === module) {
+  main().catch((error: unknown) => {
+    process.stderr.write(`Failed to start: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(1);
+  });
+}

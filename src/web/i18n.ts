@@ -1,0 +1,74 @@
+/** Every shopper-facing text, in Spanish (the default) and English. */
+export type Lang = 'es' | 'en';
+
+const es = {
+  htmlTitle: 'Pago',
+  demoBanner: 'Modo demostración: ningún cobro es real.',
+  loadingTitle: 'Preparando tu pago…',
+  loadingBody: 'Te estamos llevando a la página de pago segura. No cierres esta ventana.',
+  continue: 'Continuar al pago',
+  chooserTitle: 'Elige cómo pagar',
+  chooserBody: 'Tu pedido {order} por {amount}.',
+  processingTitle: 'Estamos confirmando tu pago',
+  processingBody: 'El medio de pago aún no nos confirma el resultado. Esta página se actualizará sola.',
+  checkAgain: 'Comprobar de nuevo',
+  backToStore: 'Volver a la tienda',
+  tryAgain: 'Intentar de nuevo',
+  errorTitle: 'No pudimos continuar',
+  notFound: 'No encontramos este pago. Vuelve a la tienda e inténtalo de nuevo.',
+  badRequest: 'La solicitud de pago de la tienda no es válida. Vuelve a la tienda e inténtalo de nuevo.',
+  undecryptable: 'No pudimos leer la solicitud de pago de la tienda. Vuelve a la tienda e inténtalo de nuevo.',
+  unsupportedCurrency: 'Esta tienda cobra en una moneda que este medio de pago no acepta ({currency}).',
+  invalidTotal: 'El total del pedido no es válido.',
+  tooLarge: 'La solicitud es demasiado grande.',
+  noProvider: 'No hay un medio de pago disponible para {currency} en esta tienda.',
+  providerError: 'El medio de pago no respondió. Puedes intentarlo de nuevo en un momento.',
+  paymentFailed: 'El pago no se completó. Puedes intentarlo de nuevo o elegir otro medio de pago.',
+  serverError: 'Algo salió mal de nuestro lado. Inténtalo de nuevo en un momento.',
+  pageNotFound: 'Esta página no existe.',
+};
+
+const en: typeof es = {
+  htmlTitle: 'Payment',
+  demoBanner: 'Demo mode: no charge is real.',
+  loadingTitle: 'Preparing your payment…',
+  loadingBody: 'We are taking you to the secure payment page. Please do not close this window.',
+  continue: 'Continue to payment',
+  chooserTitle: 'Choose how to pay',
+  chooserBody: 'Your order {order} for {amount}.',
+  processingTitle: 'We are confirming your payment',
+  processingBody: 'The payment provider has not confirmed the result yet. This page updates by itself.',
+  checkAgain: 'Check again',
+  backToStore: 'Back to the store',
+  tryAgain: 'Try again',
+  errorTitle: 'We could not continue',
+  notFound: 'We could not find this payment. Go back to the store and try again.',
+  badRequest: 'The store’s payment request is not valid. Go back to the store and try again.',
+  undecryptable: 'We could not read the store’s payment request. Go back to the store and try again.',
+  unsupportedCurrency: 'This store charges in a currency this payment method does not take ({currency}).',
+  invalidTotal: 'The order total is not valid.',
+  tooLarge: 'The request is too large.',
+  noProvider: 'No payment method is available for {currency} in this store.',
+  providerError: 'The payment provider did not answer. You can try again in a moment.',
+  paymentFailed: 'The payment was not completed. You can try again or choose another payment method.',
+  serverError: 'Something went wrong on our side. Please try again in a moment.',
+  pageNotFound: 'This page does not exist.',
+};
+
+export type MessageKey = keyof typeof es;
+export type Messages = Record<MessageKey, string>;
+
+const catalog: Record<Lang, Messages> = { es, en };
+
+export function messages(lang: Lang): Messages {
+  return catalog[lang];
+}
+
+export function format(template: string, values: Record<string, string>): string {
+  return template.replace(/\{(\w+)\}/g, (_, key: string) => values[key] ?? `{${key}}`);
+}
+
+/** Language from the browser for pages that have no payment yet (errors, 404s). */
+export function langFromHeader(acceptLanguage: string | undefined): Lang {
+  return acceptLanguage?.trim().toLowerCase().startsWith('en') ? 'en' : 'es';
+}
