@@ -134,18 +134,32 @@ export class EcwidSync {
   }
 
   /**
-   * One synchronous attempt for one payment (the shopper's return), with a short timeout. What
-   * does not get through stays in the outbox for the worker.
+   * One synchronous attempt for one payment (the shopper's return), bounded by `timeoutMs`. When
+   * another worker holds the update, waits for it within the same bound. What does not get
+   * through in time stays in the outbox for the worker.
    */
   async deliverNow(paymentId: string, timeoutMs: number): Promise<DeliveryOutcome | 'nothing_due'> {
-    const claimed = await this.claim(paymentId);
-    if (claimed.length === 0) return 'nothing_due';
-    let outcome: DeliveryOutcome = 'delivered';
-    for (const row of claimed) {
-      const result = await this.deliver(row, timeoutMs);
-      if (result !== 'delivered') outcome = result;
+    const deadline = Date.now() + timeoutMs;
+    let sawWork = false;
+    for (;;) {
+      for (const row of await this.claim(paymentId)) {
+        sawWork = true;
+        const result = await this.deliver(row, Math.max(250, deadline - Date.now()));
+        if (result !== 'delivered') return result;
+      }
+      const [left] = await this.deps.db.query<{ pending: number; leased: number; due: number }>(
+        `SELECT count(*)::int AS pending,
+                count(*) FILTER (WHERE locked_until > now())::int AS leased,
+                count(*) FILTER (WHERE next_attempt_at <= now())::int AS due
+         FROM ecwid_updates WHERE payment_id = $1 AND status = 'pending'`,
+        [paymentId],
+      );
+      if (!left || left.pending === 0) return sawWork ? 'delivered' : 'nothing_due';
+      sawWork = true;
+      // Waiting for a backoff is the worker's job; waiting for another process's delivery is ours.
+      if ((left.leased === 0 && left.due === 0) || Date.now() >= deadline) return 'retry_later';
+      await new Promise((resolve) => setTimeout(resolve, 25));
     }
-    return outcome;
   }
 
   private async claim(paymentId: string | null): Promise<OutboxRow[]> {

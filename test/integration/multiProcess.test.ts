@@ -88,8 +88,10 @@ describe('several processes on one PostgreSQL', () => {
     expect(ecwid.state.getOrder(json.storeId, ref)!.paymentStatus).toBe('PAID');
     await new Promise((r) => setTimeout(r, 300));
     expect(putsOf(json.storeId, ref)).toHaveLength(1);
-    const [delivered] = await t.db.query<{ status: string }>('SELECT status FROM ecwid_updates');
-    expect(delivered!.status).toBe('delivered');
+    await eventually(async () => {
+      const [delivered] = await t.db.query<{ status: string }>('SELECT status FROM ecwid_updates');
+      expect(delivered!.status).toBe('delivered');
+    });
   });
 
   it('a kill during checkout creation leaves the payment retryable', async () => {

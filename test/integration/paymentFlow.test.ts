@@ -19,7 +19,12 @@ describe.each(testDatabases())('payment journey with a provider double on %s', (
     ecwid = await startEcwidSimulator({ clientId: 'test-client', clientSecret: TEST_CLIENT_SECRET, paymentUrl: 'http://127.0.0.1:9/unused' });
     double = createProviderDouble();
     const second = createProviderDouble({ id: 'double2', currencies: ['MXN'] });
-    app = await startTestApp({ db: t.db, ecwidApiUrl: `${ecwid.url}/api/v3`, providers: [double.provider, second.provider] });
+    app = await startTestApp({
+      db: t.db,
+      ecwidApiUrl: `${ecwid.url}/api/v3`,
+      providers: [double.provider, second.provider],
+      defaultProviders: ['double', 'double2'],
+    });
     flow = paymentFlow(app.url, ecwid);
   });
   afterAll(async () => {
