@@ -32,7 +32,11 @@ async function main() {
   });
   const app = await startServer(config, { logger: createLogger({ level: 'silent' }), worker: false });
   const bodies = Array.from({ length: WARMUP + REQUESTS }, (_, i) => {
-    const json = buildPaymentRequest({ currency: i % 2 ? 'CLP' : 'MXN', total: i % 2 ? 15990 : 2014.97, lang: 'es' });
+    const json = buildPaymentRequest({
+      currency: i % 2 ? 'CLP' : 'MXN',
+      total: i % 2 ? 15990 : 2014.97,
+      lang: 'es',
+    });
     return new URLSearchParams(encryptPaymentRequest(json, CLIENT_SECRET)).toString();
   });
   const size = Buffer.byteLength(bodies[0]!);

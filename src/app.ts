@@ -38,11 +38,16 @@ export function createApp(deps: AppDeps): Express {
       },
       // Paths only: query strings can carry encrypted payloads or provider tokens.
       serializers: {
-        req: (req: { id: unknown; method: string; url: string }) => ({ id: req.id, method: req.method, path: req.url.split('?')[0] }),
+        req: (req: { id: unknown; method: string; url: string }) => ({
+          id: req.id,
+          method: req.method,
+          path: req.url.split('?')[0],
+        }),
         res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
       },
       autoLogging: { ignore: (req) => req.url === '/healthz' || (req.url ?? '').startsWith('/public/') },
-      customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
+      customLogLevel: (_req, res, err) =>
+        err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info',
     }),
   );
   app.use(
@@ -71,7 +76,9 @@ export function createApp(deps: AppDeps): Express {
   app.get('/healthz', async (_req, res) => {
     try {
       await deps.db.query('SELECT 1');
-      res.set('Cache-Control', 'no-store').json({ status: 'ok', database: deps.db.kind, mode: deps.demo ? 'demo' : 'production' });
+      res
+        .set('Cache-Control', 'no-store')
+        .json({ status: 'ok', database: deps.db.kind, mode: deps.demo ? 'demo' : 'production' });
     } catch {
       res.status(503).json({ status: 'unavailable', database: deps.db.kind });
     }

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, linkSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 
@@ -22,15 +22,25 @@ const optionalUrl = z
   .pipe(httpUrl.optional())
   .optional();
 
+/** Trims, lowercases and treats an empty value as unset, so `LOG_LEVEL=` or `PORT=` mean "the default". */
+function blankAsUnset(lowercase: boolean) {
+  return (v: unknown) => {
+    if (typeof v !== 'string') return v;
+    const t = lowercase ? v.trim().toLowerCase() : v.trim();
+    return t === '' ? undefined : t;
+  };
+}
+
 const envSchema = z.object({
-  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  // Without the preprocess, `PORT=` (empty) was coerced to 0: a random port and APP_URL http://localhost:0.
+  PORT: z.preprocess(blankAsUnset(false), z.coerce.number().int().min(0).max(65535).default(3000)),
   APP_URL: optionalUrl,
   ECWID_CLIENT_ID: optionalString,
   ECWID_CLIENT_SECRET: optionalString.pipe(
     z.string().min(16, 'must be at least 16 characters (its first 16 are the AES key)').optional(),
   ),
   ECWID_API_URL: optionalUrl,
-  DEMO_MODE: z.enum(['true', 'false', '']).optional(),
+  DEMO_MODE: z.preprocess(blankAsUnset(true), z.enum(['true', 'false']).optional()),
   DATABASE_URL: optionalString.pipe(
     z
       .string()
@@ -38,7 +48,7 @@ const envSchema = z.object({
       .optional(),
   ),
   DATA_DIR: optionalString,
-  LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
+  LOG_LEVEL: z.preprocess(blankAsUnset(true), z.enum(LOG_LEVELS).default('info')),
   SECRET_KEY: optionalString.pipe(z.string().min(32, 'must be at least 32 characters').optional()),
   PAYMENT_PROVIDERS: z
     .string()
@@ -99,13 +109,20 @@ export const DEMO_CLIENT_ID = 'demo-latam-payments';
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const parsed = envSchema.safeParse(env);
-  if (!parsed.success) {
-    throw new ConfigError(
-      parsed.error.issues.map((i) => `${String(i.path[0] ?? 'environment')}: ${i.message}`),
-    );
+  const problems = parsed.success
+    ? []
+    : parsed.error.issues.map((i) => `${String(i.path[0] ?? 'environment')}: ${i.message}`);
+  // Cross-field rules, checked on the raw values so every problem is reported in one go.
+  const given = (name: string) => (env[name] ?? '').trim() !== '';
+  const demoRequested = !given('ECWID_CLIENT_SECRET') || env.DEMO_MODE === 'true';
+  if (!demoRequested && !given('SECRET_KEY')) {
+    problems.push('SECRET_KEY: required outside demo mode (at least 32 characters)');
   }
+  if (!demoRequested && !given('ECWID_CLIENT_ID')) {
+    problems.push('ECWID_CLIENT_ID: required when ECWID_CLIENT_SECRET is set');
+  }
+  if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
   const e = parsed.data;
-  const problems: string[] = [];
   const warnings: string[] = [];
 
   const demo = !e.ECWID_CLIENT_SECRET || e.DEMO_MODE === 'true';
@@ -121,15 +138,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     if (e.ECWID_CLIENT_SECRET) {
       warnings.push('DEMO_MODE=true with a real ECWID_CLIENT_SECRET: demo simulators are mounted');
     }
-    secretKey ??= persistedDemoValue(dataDir, 'secret-key', 32);
-    clientSecret ??= persistedDemoValue(dataDir, 'ecwid-client-secret', 16);
-  } else if (!secretKey) {
-    problems.push('SECRET_KEY: required outside demo mode (at least 32 characters)');
+    secretKey ??= persistedDemoValue(dataDir, 'secret-key', 32, 32);
+    clientSecret ??= persistedDemoValue(dataDir, 'ecwid-client-secret', 16, 16);
   }
-  if (e.ECWID_CLIENT_SECRET && !e.ECWID_CLIENT_ID && !demo) {
-    problems.push('ECWID_CLIENT_ID: required when ECWID_CLIENT_SECRET is set');
-  }
-  if (problems.length > 0) throw new ConfigError(problems);
 
   return {
     port: e.PORT,
@@ -163,12 +174,44 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   };
 }
 
-/** A random value generated once and kept in DATA_DIR so demo data survives restarts. */
-function persistedDemoValue(dataDir: string, name: string, bytes: number): string {
+/**
+ * A random value generated once and kept in DATA_DIR so demo data survives restarts. Creation is
+ * atomic (write a temporary file, then hard-link it into place, which fails if the file exists), so
+ * two processes starting together on one DATA_DIR end up with the same value, and an empty file
+ * left by a crash is never taken as the key.
+ */
+function persistedDemoValue(dataDir: string, name: string, bytes: number, minLength: number): string {
   const file = path.join(dataDir, name);
-  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  const existing = readKept(file, minLength);
+  if (existing !== undefined) return existing;
   mkdirSync(dataDir, { recursive: true });
   const value = randomBytes(bytes).toString('base64url');
-  writeFileSync(file, value, { mode: 0o600 });
+  const temp = `${file}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
+  writeFileSync(temp, value, { mode: 0o600 });
+  try {
+    linkSync(temp, file);
+    return value;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    // Another process won the race: use its value. An empty leftover is replaced below.
+    const kept = code === 'EEXIST' ? readKept(file, minLength) : undefined;
+    if (kept !== undefined) return kept;
+    if (code !== 'EEXIST' && code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP') throw error;
+    // No hard links on this file system (or an empty leftover): a plain write.
+    writeFileSync(file, value, { mode: 0o600 });
+    return value;
+  } finally {
+    unlinkSync(temp);
+  }
+}
+
+/** The kept value, undefined when absent or empty; a value too short to be a key is an error. */
+function readKept(file: string, minLength: number): string | undefined {
+  if (!existsSync(file)) return undefined;
+  const value = readFileSync(file, 'utf8').trim();
+  if (value === '') return undefined;
+  if (value.length < minLength) {
+    throw new ConfigError([`${file}: the kept demo value is shorter than ${minLength} characters`]);
+  }
   return value;
 }

@@ -62,9 +62,12 @@ export function toMinorUnits(
   const dropped = fraction.slice(exponent);
   let minor = Number(whole + kept);
   if (dropped !== '') {
-    // Tolerate binary float noise only (at most a millionth of a minor unit off).
+    // Tolerate binary float noise only: a millionth of a minor unit, or a few units in the last place
+    // of a double for large amounts (250000000.88000003 MXN is noise, not a fraction of a cent), never
+    // more than a hundredth of a minor unit.
+    const noise = Math.min(1e-2, Math.max(1e-6, major * 10 ** exponent * Number.EPSILON * 32));
     const remainder = Number(`0.${dropped}`);
-    if (remainder > 1e-6 && remainder < 1 - 1e-6) return { ok: false, error: 'too_many_decimals' };
+    if (remainder > noise && remainder < 1 - noise) return { ok: false, error: 'too_many_decimals' };
     if (remainder >= 0.5) minor += 1;
   }
   if (!Number.isSafeInteger(minor)) return { ok: false, error: 'too_large' };
@@ -84,9 +87,11 @@ function zeroOrNoise(
 /** Minor units back to a major-unit decimal string with the currency's exponent (`"2014.97"`, `"15000"`). */
 export function formatMajor(money: Money): string {
   const exponent = currencyExponent(money.currency) ?? 2;
-  if (exponent === 0) return String(money.amount);
-  const text = String(money.amount).padStart(exponent + 1, '0');
-  return `${text.slice(0, -exponent)}.${text.slice(-exponent)}`;
+  const sign = money.amount < 0 ? '-' : '';
+  const digits = String(Math.abs(money.amount));
+  if (exponent === 0) return `${sign}${digits}`;
+  const text = digits.padStart(exponent + 1, '0');
+  return `${sign}${text.slice(0, -exponent)}.${text.slice(-exponent)}`;
 }
 
 /** For people: `$2,014.97 MXN` in the shopper's language. */

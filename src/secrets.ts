@@ -49,16 +49,31 @@ export function createSecrets(secretKey: string): Secrets {
       ].join('.');
     },
     unseal(sealed) {
-      const [version, kid, ivText, bodyText] = sealed.split('.');
-      if (version !== VERSION || !ivText || !bodyText) throw new Error('sealed value has an unknown format');
-      if (kid !== keyId) throw new Error(`sealed value was sealed with another key (${kid})`);
+      const parts = sealed.split('.');
+      const [version, kid, ivText, bodyText] = parts;
+      if (parts.length !== 4 || version !== VERSION || !ivText || !bodyText) {
+        throw new Error('sealed value has an unknown format');
+      }
+      if (kid !== keyId) {
+        throw new Error(
+          `sealed value was sealed with another SECRET_KEY (key id ${kid}, this one is ${keyId})`,
+        );
+      }
+      const iv = Buffer.from(ivText, 'base64url');
       const body = Buffer.from(bodyText, 'base64url');
-      const decipher = createDecipheriv('aes-256-gcm', sealKey, Buffer.from(ivText, 'base64url'));
-      decipher.setAAD(Buffer.from(`${VERSION}.${keyId}`));
-      decipher.setAuthTag(body.subarray(body.length - 16));
-      return Buffer.concat([decipher.update(body.subarray(0, body.length - 16)), decipher.final()]).toString(
-        'utf8',
-      );
+      // A full 16-byte tag, always: without authTagLength Node also accepts 4- or 8-byte tags.
+      if (iv.length !== 12 || body.length < 16) throw new Error('sealed value is truncated');
+      try {
+        const decipher = createDecipheriv('aes-256-gcm', sealKey, iv, { authTagLength: 16 });
+        decipher.setAAD(Buffer.from(`${VERSION}.${keyId}`));
+        decipher.setAuthTag(body.subarray(body.length - 16));
+        return Buffer.concat([
+          decipher.update(body.subarray(0, body.length - 16)),
+          decipher.final(),
+        ]).toString('utf8');
+      } catch {
+        throw new Error('sealed value cannot be opened: it was altered, or sealed with another SECRET_KEY');
+      }
     },
     fingerprint(value) {
       return createHmac('sha256', macKey).update(value).digest('base64url');
@@ -68,10 +83,13 @@ export function createSecrets(secretKey: string): Secrets {
       return `${body}.${createHmac('sha256', signKey).update(body).digest('base64url')}`;
     },
     verify(token) {
-      const [body, mac] = token.split('.');
-      if (!body || !mac) return null;
-      const expected = createHmac('sha256', signKey).update(body).digest();
-      const given = Buffer.from(mac, 'base64url');
+      const parts = token.split('.');
+      const [body, mac] = parts;
+      if (parts.length !== 2 || !body || !mac) return null;
+      // Compare the canonical text, not decoded bytes: Buffer.from(…, 'base64url') skips junk characters
+      // and ignores the spare bits of the last one, so several spellings of one MAC would pass.
+      const expected = Buffer.from(createHmac('sha256', signKey).update(body).digest('base64url'));
+      const given = Buffer.from(mac);
       if (given.length !== expected.length || !timingSafeEqual(given, expected)) return null;
       return Buffer.from(body, 'base64url').toString('utf8');
     },

@@ -1,5 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
+import { Router } from 'express';
 import { createApp } from './app';
 import { ConfigError, loadConfig, type Config } from './config';
 import { openDatabase, type Db } from './db';
@@ -35,17 +36,39 @@ function builtInProviders(_config: Config): PaymentProvider[] {
   return [];
 }
 
+/** The simulators mounted under /sandbox in demo mode. */
+function demoSimulators(config: Config): Router {
+  const sandbox = Router();
+  sandbox.use(
+    '/ecwid',
+    createEcwidSimulator({
+      clientId: config.ecwid.clientId,
+      clientSecret: config.ecwid.clientSecret,
+      paymentUrl: `${config.appUrl}/ecwid/payment`,
+      publicBaseUrl: `${config.appUrl}/sandbox/ecwid`,
+    }).router,
+  );
+  return sandbox;
+}
+
 export async function startServer(config: Config, opts: StartOptions = {}): Promise<RunningServer> {
   const logger = opts.logger ?? createLogger({ level: config.logLevel, pretty: config.prettyLogs });
   for (const warning of config.warnings) logger.warn(warning);
   if (config.demo) {
-    logger.warn('DEMO MODE: Ecwid and provider simulators are mounted under /sandbox; no real payment is possible');
+    logger.warn(
+      'DEMO MODE: Ecwid and provider simulators are mounted under /sandbox; no real payment is possible',
+    );
   }
   const ownsDb = !opts.db;
   const db = opts.db ?? (await openDatabase(config.database));
   const secrets = createSecrets(config.secretKey);
-  const registry: ProviderRegistry = new Map([...builtInProviders(config), ...(opts.providers ?? [])].map((p) => [p.id, p]));
-  const sync = new EcwidSync({ db, ecwid: createEcwidClient(config.ecwid.apiUrl), secrets, logger }, opts.sync);
+  const registry: ProviderRegistry = new Map(
+    [...builtInProviders(config), ...(opts.providers ?? [])].map((p) => [p.id, p]),
+  );
+  const sync = new EcwidSync(
+    { db, ecwid: createEcwidClient(config.ecwid.apiUrl), secrets, logger },
+    opts.sync,
+  );
 
   const app = createApp({
     db,
@@ -57,16 +80,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     sync,
     clientSecret: config.ecwid.clientSecret,
     demo: config.demo,
-    ...(config.demo
-      ? {
-          sandbox: createEcwidSimulator({
-            clientId: config.ecwid.clientId,
-            clientSecret: config.ecwid.clientSecret,
-            paymentUrl: `${config.appUrl}/ecwid/payment`,
-            publicBaseUrl: `${config.appUrl}/sandbox/ecwid`,
-          }).router,
-        }
-      : {}),
+    ...(config.demo ? { sandbox: demoSimulators(config) } : {}),
   });
 
   const server: Server = await new Promise((resolve, reject) => {
@@ -76,7 +90,10 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   server.keepAliveTimeout = 65_000;
   if (opts.worker !== false) sync.start();
   const port = (server.address() as AddressInfo).port;
-  logger.info({ port, database: db.kind, mode: config.demo ? 'demo' : 'production', providers: [...registry.keys()] }, 'listening');
+  logger.info(
+    { port, database: db.kind, mode: config.demo ? 'demo' : 'production', providers: [...registry.keys()] },
+    'listening',
+  );
 
   let closing: Promise<void> | null = null;
   return {

@@ -17,7 +17,8 @@ const es = {
   errorTitle: 'No pudimos continuar',
   notFound: 'No encontramos este pago. Vuelve a la tienda e inténtalo de nuevo.',
   badRequest: 'La solicitud de pago de la tienda no es válida. Vuelve a la tienda e inténtalo de nuevo.',
-  undecryptable: 'No pudimos leer la solicitud de pago de la tienda. Vuelve a la tienda e inténtalo de nuevo.',
+  undecryptable:
+    'No pudimos leer la solicitud de pago de la tienda. Vuelve a la tienda e inténtalo de nuevo.',
   unsupportedCurrency: 'Esta tienda cobra en una moneda que este medio de pago no acepta ({currency}).',
   invalidTotal: 'El total del pedido no es válido.',
   tooLarge: 'La solicitud es demasiado grande.',

@@ -22,20 +22,32 @@ export function paymentRoutes(deps: PaymentDeps & { clientSecret: string }): Rou
   const lastPoll = new Map<string, number>();
 
   // Ecwid's cross-site form POST: no session, no CSRF token (it is authenticated by its encryption).
-  router.post('/ecwid/payment', express.urlencoded({ extended: false, limit: PAYMENT_FORM_LIMIT, parameterLimit: 20 }), async (req, res) => {
-    const parsed = readPaymentRequest(req.body ?? {}, deps.clientSecret);
-    if (!parsed.ok) {
-      req.log.warn({ reason: describeRequestError(parsed.error) }, 'payment request refused');
-      const { status, key } = requestErrorPage(parsed.error);
-      return renderError(req, res, status, key, { values: { currency: 'currency' in parsed.error ? parsed.error.currency : '' } });
-    }
-    const request = parsed.request;
-    const started = await startPayment(deps, request);
-    req.log = req.log.child({ paymentId: started.payment.id });
-    req.log.info({ result: started.kind, storeId: request.storeId, attempt: started.payment.attempt }, 'payment request accepted');
-    const next = started.kind === 'already_paid' ? `/return/${started.payment.id}` : `/pay/${started.payment.id}/checkout`;
-    renderPage(res, 200, 'loading', request.lang, { continueUrl: next });
-  });
+  router.post(
+    '/ecwid/payment',
+    express.urlencoded({ extended: false, limit: PAYMENT_FORM_LIMIT, parameterLimit: 20 }),
+    async (req, res) => {
+      const parsed = readPaymentRequest(req.body ?? {}, deps.clientSecret);
+      if (!parsed.ok) {
+        req.log.warn({ reason: describeRequestError(parsed.error) }, 'payment request refused');
+        const { status, key } = requestErrorPage(parsed.error);
+        return renderError(req, res, status, key, {
+          values: { currency: 'currency' in parsed.error ? parsed.error.currency : '' },
+        });
+      }
+      const request = parsed.request;
+      const started = await startPayment(deps, request);
+      req.log = req.log.child({ paymentId: started.payment.id });
+      req.log.info(
+        { result: started.kind, storeId: request.storeId, attempt: started.payment.attempt },
+        'payment request accepted',
+      );
+      const next =
+        started.kind === 'already_paid'
+          ? `/return/${started.payment.id}`
+          : `/pay/${started.payment.id}/checkout`;
+      renderPage(res, 200, 'loading', request.lang, { continueUrl: next });
+    },
+  );
 
   router.get('/pay/:paymentId/checkout', async (req, res) => {
     const paymentId = req.params.paymentId;
@@ -53,8 +65,14 @@ export function paymentRoutes(deps: PaymentDeps & { clientSecret: string }): Rou
         const { payment } = result;
         const t = messages(payment.lang);
         return renderPage(res, 200, 'chooser', payment.lang, {
-          summary: format(t.chooserBody, { order: payment.ecwidOrderId, amount: formatForDisplay(payment.total, payment.lang) }),
-          options: result.options.map((o) => ({ ...o, href: `/pay/${payment.id}/checkout?provider=${encodeURIComponent(o.id)}` })),
+          summary: format(t.chooserBody, {
+            order: payment.ecwidOrderId,
+            amount: formatForDisplay(payment.total, payment.lang),
+          }),
+          options: result.options.map((o) => ({
+            ...o,
+            href: `/pay/${payment.id}/checkout?provider=${encodeURIComponent(o.id)}`,
+          })),
           backUrl: withErrorMessage(payment.returnUrl, t.paymentFailed),
         });
       }
@@ -78,7 +96,8 @@ export function paymentRoutes(deps: PaymentDeps & { clientSecret: string }): Rou
 
   router.get('/pay/:paymentId/status', async (req, res) => {
     let payment = await findPayment(deps.db, req.params.paymentId);
-    if (!payment) return res.status(404).set('Cache-Control', 'no-store').json({ error: 'payment_not_found' });
+    if (!payment)
+      return res.status(404).set('Cache-Control', 'no-store').json({ error: 'payment_not_found' });
     const last = lastPoll.get(payment.id) ?? 0;
     if (!isSettledForShopper(payment.state) && Date.now() - last >= POLL_REFRESH_MS) {
       lastPoll.set(payment.id, Date.now());
@@ -109,7 +128,10 @@ export function paymentRoutes(deps: PaymentDeps & { clientSecret: string }): Rou
         return res.redirect(303, result.payment.returnUrl);
       case 'to_store_failed':
         req.log.info({ state: result.payment.state }, 'shopper returned to the store after a failed payment');
-        return res.redirect(303, withErrorMessage(result.payment.returnUrl, messages(result.payment.lang).paymentFailed));
+        return res.redirect(
+          303,
+          withErrorMessage(result.payment.returnUrl, messages(result.payment.lang).paymentFailed),
+        );
     }
   });
 

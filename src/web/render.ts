@@ -2,7 +2,13 @@ import type { Request, Response } from 'express';
 import { format, langFromHeader, messages, type Lang, type MessageKey } from './i18n';
 
 /** Renders a shopper page with the common locals; shopper pages are never cached. */
-export function renderPage(res: Response, status: number, view: string, lang: Lang, locals: Record<string, unknown> = {}): void {
+export function renderPage(
+  res: Response,
+  status: number,
+  view: string,
+  lang: Lang,
+  locals: Record<string, unknown> = {},
+): void {
   res.status(status).set('Cache-Control', 'no-store');
   res.render(view, { lang, t: messages(lang), demo: res.app.locals.demo === true, ...locals });
 }

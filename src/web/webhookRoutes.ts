@@ -30,16 +30,28 @@ export function webhookRoutes(deps: PaymentDeps): Router {
         return res.status(200).json({ ok: true, ignored: notification.reason });
       case 'reject':
         req.log.warn({ reason: notification.reason }, 'notification refused');
-        return res.status(notification.status).json({ error: 'notification_refused', reason: notification.reason });
+        return res
+          .status(notification.status)
+          .json({ error: 'notification_refused', reason: notification.reason });
       case 'retry':
-        req.log.warn({ reason: notification.reason }, 'notification not processed now; provider should retry');
+        req.log.warn(
+          { reason: notification.reason },
+          'notification not processed now; provider should retry',
+        );
         return res.status(503).json({ error: 'try_again_later' });
       case 'observation': {
         if (paymentId && notification.paymentId !== paymentId) {
-          return res.status(409).json({ error: 'notification_refused', reason: 'payment does not match the URL' });
+          return res
+            .status(409)
+            .json({ error: 'notification_refused', reason: 'payment does not match the URL' });
         }
         req.log = req.log.child({ paymentId: notification.paymentId });
-        const applied = await applyProviderStatus(deps, notification.paymentId, notification.observation, `${provider.id}:notification`);
+        const applied = await applyProviderStatus(
+          deps,
+          notification.paymentId,
+          notification.observation,
+          `${provider.id}:notification`,
+        );
         if (applied.kind === 'not_found') return res.status(404).json({ error: 'payment_not_found' });
         if (applied.kind === 'mismatch') return res.status(422).json({ error: 'amount_mismatch' });
         return res.status(200).json({ ok: true, result: applied.kind, state: applied.payment.state });

@@ -26,7 +26,12 @@ describe.each(testDatabases())('POST /ecwid/payment on %s', (kind) => {
 
   beforeAll(async () => {
     t = await openTestDb(kind);
-    app = await startTestApp({ db: t.db, ecwidApiUrl: UNREACHABLE_ECWID, providers: [createProviderDouble().provider], worker: false });
+    app = await startTestApp({
+      db: t.db,
+      ecwidApiUrl: UNREACHABLE_ECWID,
+      providers: [createProviderDouble().provider],
+      worker: false,
+    });
   });
   afterAll(async () => {
     await app?.close();
@@ -35,7 +40,12 @@ describe.each(testDatabases())('POST /ecwid/payment on %s', (kind) => {
   beforeEach(() => t.reset());
 
   it('accepts a real Ecwid-format request (both fields, several KB, unpadded) and answers the loading page', async () => {
-    const json = buildPaymentRequest({ currency: 'MXN', total: 2014.97, lang: 'es', token: 'secret_tokenABC123456789' });
+    const json = buildPaymentRequest({
+      currency: 'MXN',
+      total: 2014.97,
+      lang: 'es',
+      token: 'secret_tokenABC123456789',
+    });
     const form = encryptPaymentRequest(json, TEST_CLIENT_SECRET);
     expect(form.enc_data.length + form.data.length).toBeGreaterThan(10_000);
     expect(form.enc_data).not.toMatch(/=$/);
@@ -51,7 +61,9 @@ describe.each(testDatabases())('POST /ecwid/payment on %s', (kind) => {
     expect(res.text).not.toMatch(/<script>(?!<)/);
 
     const paymentId = href.split('/')[2];
-    const [row] = await t.db.query<Record<string, unknown>>('SELECT * FROM payments WHERE id = $1', [paymentId]);
+    const [row] = await t.db.query<Record<string, unknown>>('SELECT * FROM payments WHERE id = $1', [
+      paymentId,
+    ]);
     expect(row).toMatchObject({
       store_id: json.storeId,
       reference_transaction_id: json.cart.order.referenceTransactionId,
@@ -62,10 +74,15 @@ describe.each(testDatabases())('POST /ecwid/payment on %s', (kind) => {
       attempt: 1,
     });
     expect(Number(row!.amount)).toBe(201497);
-    const [store] = await t.db.query<{ token_sealed: string }>('SELECT token_sealed FROM stores WHERE store_id = $1', [json.storeId]);
+    const [store] = await t.db.query<{ token_sealed: string }>(
+      'SELECT token_sealed FROM stores WHERE store_id = $1',
+      [json.storeId],
+    );
     expect(store!.token_sealed).toMatch(/^v1\./);
     // Nothing personal or secret is stored in clear.
-    const dump = JSON.stringify(await t.db.query('SELECT * FROM payments')) + JSON.stringify(await t.db.query('SELECT * FROM stores'));
+    const dump =
+      JSON.stringify(await t.db.query('SELECT * FROM payments')) +
+      JSON.stringify(await t.db.query('SELECT * FROM stores'));
     expect(dump).not.toContain('secret_tokenABC123456789');
     expect(dump).not.toContain(json.cart.order.email);
   });
@@ -77,27 +94,61 @@ describe.each(testDatabases())('POST /ecwid/payment on %s', (kind) => {
     expect(res.status).toBe(200);
     expect(res.text).toContain('<html lang="en">');
     expect(res.text).toContain('Preparing your payment');
-    const [row] = await t.db.query<{ amount: number; currency: string }>('SELECT amount, currency FROM payments');
+    const [row] = await t.db.query<{ amount: number; currency: string }>(
+      'SELECT amount, currency FROM payments',
+    );
     expect(Number(row!.amount)).toBe(15990);
     expect(row!.currency).toBe('CLP');
   });
 
   it('reuses the payment when the same order comes back with the same amount, keeping the latest returnUrl', async () => {
-    const first = buildPaymentRequest({ currency: 'MXN', total: 100.5, referenceTransactionId: 'transaction_1', returnKey: 'first' });
-    const second = buildPaymentRequest({ currency: 'MXN', total: 100.5, referenceTransactionId: 'transaction_1', returnKey: 'second' });
+    const first = buildPaymentRequest({
+      currency: 'MXN',
+      total: 100.5,
+      referenceTransactionId: 'transaction_1',
+      returnKey: 'first',
+    });
+    const second = buildPaymentRequest({
+      currency: 'MXN',
+      total: 100.5,
+      referenceTransactionId: 'transaction_1',
+      returnKey: 'second',
+    });
     expect(second.returnUrl).not.toBe(first.returnUrl);
-    const a = await request(app.url).post('/ecwid/payment').type('form').send(encryptPaymentRequest(first, TEST_CLIENT_SECRET));
-    const b = await request(app.url).post('/ecwid/payment').type('form').send(encryptPaymentRequest(second, TEST_CLIENT_SECRET));
+    const a = await request(app.url)
+      .post('/ecwid/payment')
+      .type('form')
+      .send(encryptPaymentRequest(first, TEST_CLIENT_SECRET));
+    const b = await request(app.url)
+      .post('/ecwid/payment')
+      .type('form')
+      .send(encryptPaymentRequest(second, TEST_CLIENT_SECRET));
     expect(continueHref(b.text)).toBe(continueHref(a.text));
-    const rows = await t.db.query<{ return_url: string; attempt: number }>('SELECT return_url, attempt FROM payments');
+    const rows = await t.db.query<{ return_url: string; attempt: number }>(
+      'SELECT return_url, attempt FROM payments',
+    );
     expect(rows).toEqual([{ return_url: second.returnUrl, attempt: 1 }]);
   });
 
   it('starts a new attempt when the amount changed, cancelling the old one', async () => {
-    const first = buildPaymentRequest({ currency: 'MXN', total: 100.5, referenceTransactionId: 'transaction_2' });
-    const changed = buildPaymentRequest({ currency: 'MXN', total: 120, referenceTransactionId: 'transaction_2' });
-    const a = await request(app.url).post('/ecwid/payment').type('form').send(encryptPaymentRequest(first, TEST_CLIENT_SECRET));
-    const b = await request(app.url).post('/ecwid/payment').type('form').send(encryptPaymentRequest(changed, TEST_CLIENT_SECRET));
+    const first = buildPaymentRequest({
+      currency: 'MXN',
+      total: 100.5,
+      referenceTransactionId: 'transaction_2',
+    });
+    const changed = buildPaymentRequest({
+      currency: 'MXN',
+      total: 120,
+      referenceTransactionId: 'transaction_2',
+    });
+    const a = await request(app.url)
+      .post('/ecwid/payment')
+      .type('form')
+      .send(encryptPaymentRequest(first, TEST_CLIENT_SECRET));
+    const b = await request(app.url)
+      .post('/ecwid/payment')
+      .type('form')
+      .send(encryptPaymentRequest(changed, TEST_CLIENT_SECRET));
     expect(continueHref(b.text)).not.toBe(continueHref(a.text));
     const rows = await t.db.query<{ attempt: number; state: string; amount: number }>(
       'SELECT attempt, state, amount FROM payments ORDER BY attempt',
@@ -109,9 +160,18 @@ describe.each(testDatabases())('POST /ecwid/payment on %s', (kind) => {
   });
 
   it('lands concurrent double clicks on one payment', async () => {
-    const json = buildPaymentRequest({ currency: 'CLP', total: 5000, referenceTransactionId: 'transaction_3' });
+    const json = buildPaymentRequest({
+      currency: 'CLP',
+      total: 5000,
+      referenceTransactionId: 'transaction_3',
+    });
     const responses = await Promise.all(
-      Array.from({ length: 6 }, () => request(app.url).post('/ecwid/payment').type('form').send(encryptPaymentRequest(json, TEST_CLIENT_SECRET))),
+      Array.from({ length: 6 }, () =>
+        request(app.url)
+          .post('/ecwid/payment')
+          .type('form')
+          .send(encryptPaymentRequest(json, TEST_CLIENT_SECRET)),
+      ),
     );
     expect(responses.map((r) => r.status)).toEqual([200, 200, 200, 200, 200, 200]);
     expect(new Set(responses.map((r) => continueHref(r.text))).size).toBe(1);
@@ -120,13 +180,17 @@ describe.each(testDatabases())('POST /ecwid/payment on %s', (kind) => {
 
   it('speaks Spanish for unknown languages', async () => {
     const json = buildPaymentRequest({ currency: 'CLP', total: 5000, lang: 'pt' });
-    const res = await request(app.url).post('/ecwid/payment').type('form').send(encryptPaymentRequest(json, TEST_CLIENT_SECRET));
+    const res = await request(app.url)
+      .post('/ecwid/payment')
+      .type('form')
+      .send(encryptPaymentRequest(json, TEST_CLIENT_SECRET));
     expect(res.text).toContain('<html lang="es">');
   });
 
   describe('refuses bad input with a plain 4xx page, storing nothing', () => {
     const good = () => buildPaymentRequest({ currency: 'MXN', total: 10, token: 'secret_badInputToken123' });
-    const encrypt = (value: unknown) => encryptPaymentRequest(value as Record<string, unknown>, TEST_CLIENT_SECRET);
+    const encrypt = (value: unknown) =>
+      encryptPaymentRequest(value as Record<string, unknown>, TEST_CLIENT_SECRET);
     const cases: [string, () => Record<string, string>, number, RegExp][] = [
       ['no fields', () => ({}), 400, /no es válida/],
       ['not base64', () => ({ enc_data: '!!!not base64!!!' }), 400, /No pudimos leer/],
@@ -146,9 +210,19 @@ describe.each(testDatabases())('POST /ecwid/payment on %s', (kind) => {
       ['not JSON', () => ({ enc_data: gcm('this is not json') }), 400, /no es válida/],
       ['missing fields', () => encrypt({ ...good(), returnUrl: undefined }), 400, /no es válida/],
       ['wrongly typed storeId', () => encrypt({ ...good(), storeId: 'abc' }), 400, /no es válida/],
-      ['negative total', () => encrypt(buildPaymentRequest({ currency: 'MXN', total: -5 })), 422, /total del pedido no es válido/],
+      [
+        'negative total',
+        () => encrypt(buildPaymentRequest({ currency: 'MXN', total: -5 })),
+        422,
+        /total del pedido no es válido/,
+      ],
       ['non-numeric total', () => encrypt(withTotal(good(), '12.50')), 400, /no es válida/],
-      ['unsupported currency', () => encrypt(buildPaymentRequest({ currency: 'XAU', total: 10 })), 422, /moneda/],
+      [
+        'unsupported currency',
+        () => encrypt(buildPaymentRequest({ currency: 'XAU', total: 10 })),
+        422,
+        /moneda/,
+      ],
     ];
 
     it.each(cases)('%s', async (_name, form, status, message) => {
@@ -158,7 +232,10 @@ describe.each(testDatabases())('POST /ecwid/payment on %s', (kind) => {
       expect(res.text).toMatch(message);
       expect(res.text).not.toMatch(/at .*\.ts:\d+|Error:|stack/i);
       expect(await counts(t)).toEqual({ payments: 0, stores: 0 });
-      const warning = app.logs.entries().reverse().find((e) => e.msg === 'payment request refused');
+      const warning = app.logs
+        .entries()
+        .reverse()
+        .find((e) => e.msg === 'payment request refused');
       expect(warning).toBeDefined();
       expect(warning!.level).toBe(40);
       expect(app.logs.text).not.toContain('secret_badInputToken123');

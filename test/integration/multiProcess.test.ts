@@ -2,20 +2,24 @@ import request from 'supertest';
 import { startEcwidSimulator } from '../../src/sandbox/ecwid/server';
 import { TEST_CLIENT_SECRET } from '../support/app';
 import { startChildApp, type ChildApp } from '../support/childProcess';
-import { openTestDb, type TestDb } from '../support/db';
+import { describeOnPostgres, openTestDb, type TestDb } from '../support/db';
 import { eventually, paymentFlow } from '../support/flow';
 
 type Simulator = Awaited<ReturnType<typeof startEcwidSimulator>>;
 
 /** Two app processes on one real PostgreSQL (the production topology of a scaled deployment). */
-describe('several processes on one PostgreSQL', () => {
+describeOnPostgres('several processes on one PostgreSQL', () => {
   let t: TestDb;
   let ecwid: Simulator;
   const children: ChildApp[] = [];
 
   beforeAll(async () => {
     t = await openTestDb('postgres');
-    ecwid = await startEcwidSimulator({ clientId: 'test-client', clientSecret: TEST_CLIENT_SECRET, paymentUrl: 'http://127.0.0.1:9/unused' });
+    ecwid = await startEcwidSimulator({
+      clientId: 'test-client',
+      clientSecret: TEST_CLIENT_SECRET,
+      paymentUrl: 'http://127.0.0.1:9/unused',
+    });
   });
   afterEach(async () => {
     await Promise.all(children.splice(0).map((c) => c.kill('SIGKILL')));
@@ -28,7 +32,8 @@ describe('several processes on one PostgreSQL', () => {
   });
 
   const env = () => ({ DATABASE_URL: t.url!, ECWID_API_URL: `${ecwid.url}/api/v3` });
-  const putsOf = (storeId: number, ref: string) => ecwid.state.updatesFor(storeId, ref).filter((u) => u.status === 200);
+  const putsOf = (storeId: number, ref: string) =>
+    ecwid.state.updatesFor(storeId, ref).filter((u) => u.status === 200);
 
   it('concurrent duplicate notifications across two processes: one transition and one Ecwid PUT each', async () => {
     const [a, b] = await Promise.all([startChildApp(env()), startChildApp(env())]);
@@ -45,7 +50,13 @@ describe('several processes on one PostgreSQL', () => {
     const answers = await Promise.all(
       payments.flatMap((p) =>
         Array.from({ length: 5 }, (_, k) =>
-          (k % 2 ? viaA : viaB).notify({ reference: p.reference, status: 'paid', amount: p.amount, currency: 'CLP', externalTransactionId: `pay_${p.paymentId}` }),
+          (k % 2 ? viaA : viaB).notify({
+            reference: p.reference,
+            status: 'paid',
+            amount: p.amount,
+            currency: 'CLP',
+            externalTransactionId: `pay_${p.paymentId}`,
+          }),
         ),
       ),
     );
@@ -53,14 +64,19 @@ describe('several processes on one PostgreSQL', () => {
     expect(answers.filter((r) => r.body.result === 'applied')).toHaveLength(10);
 
     for (const p of payments) {
-      await eventually(() => expect(putsOf(p.json.storeId, p.json.cart.order.referenceTransactionId)).toHaveLength(1));
+      await eventually(() =>
+        expect(putsOf(p.json.storeId, p.json.cart.order.referenceTransactionId)).toHaveLength(1),
+      );
     }
-    const transitions = await t.db.query<{ n: number }>("SELECT count(*)::int AS n FROM payment_events WHERE kind = 'transition'");
+    const transitions = await t.db.query<{ n: number }>(
+      "SELECT count(*)::int AS n FROM payment_events WHERE kind = 'transition'",
+    );
     expect(transitions[0]!.n).toBe(10);
     // Give both workers time to (wrongly) deliver again, then count once more.
     await new Promise((r) => setTimeout(r, 500));
     expect(ecwid.state.updates.filter((u) => u.status === 200)).toHaveLength(10);
-    for (const child of children) expect(child.logs.filter((l) => l.msg === 'unhandled rejection')).toHaveLength(0);
+    for (const child of children)
+      expect(child.logs.filter((l) => l.msg === 'unhandled rejection')).toHaveLength(0);
   });
 
   it('an update acknowledged but not delivered survives a SIGKILL and is delivered once after restart', async () => {
@@ -99,14 +115,18 @@ describe('several processes on one PostgreSQL', () => {
     children.push(first);
     const { paymentId } = await paymentFlow(first.url, ecwid).start({ currency: 'CLP', total: 900 });
     // The provider call never answers; the process dies in the middle of it.
-    const inFlight = request(first.url).get(`/pay/${paymentId}/checkout`).then(
-      () => 'answered',
-      () => 'connection lost',
-    );
+    const inFlight = request(first.url)
+      .get(`/pay/${paymentId}/checkout`)
+      .then(
+        () => 'answered',
+        () => 'connection lost',
+      );
     await eventually(() => expect(first.logs.some((l) => l.msg === 'double checkout called')).toBe(true));
     await first.kill('SIGKILL');
     expect(await inFlight).toBe('connection lost');
-    const [row] = await t.db.query<{ state: string }>('SELECT state FROM payments WHERE id = $1', [paymentId]);
+    const [row] = await t.db.query<{ state: string }>('SELECT state FROM payments WHERE id = $1', [
+      paymentId,
+    ]);
     expect(row!.state).toBe('created');
     const second = await startChildApp(env());
     children.push(second);

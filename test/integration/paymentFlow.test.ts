@@ -16,7 +16,11 @@ describe.each(testDatabases())('payment journey with a provider double on %s', (
 
   beforeAll(async () => {
     t = await openTestDb(kind);
-    ecwid = await startEcwidSimulator({ clientId: 'test-client', clientSecret: TEST_CLIENT_SECRET, paymentUrl: 'http://127.0.0.1:9/unused' });
+    ecwid = await startEcwidSimulator({
+      clientId: 'test-client',
+      clientSecret: TEST_CLIENT_SECRET,
+      paymentUrl: 'http://127.0.0.1:9/unused',
+    });
     double = createProviderDouble();
     const second = createProviderDouble({ id: 'double2', currencies: ['MXN'] });
     app = await startTestApp({
@@ -40,7 +44,9 @@ describe.each(testDatabases())('payment journey with a provider double on %s', (
   });
 
   const paidUpdates = (storeId: number, ref: string) =>
-    ecwid.state.updatesFor(storeId, ref).filter((u) => u.status === 200 && (u.body as { paymentStatus?: string }).paymentStatus === 'PAID');
+    ecwid.state
+      .updatesFor(storeId, ref)
+      .filter((u) => u.status === 200 && (u.body as { paymentStatus?: string }).paymentStatus === 'PAID');
 
   it('paid → exactly one Ecwid PUT PAID, delivered after two failures and a 429 with Retry-After', async () => {
     const { json, paymentId } = await flow.start({ currency: 'CLP', total: 15990 });
@@ -49,7 +55,13 @@ describe.each(testDatabases())('payment journey with a provider double on %s', (
 
     ecwid.state.failNext(2, 503);
     ecwid.state.rateLimitNext(1);
-    const res = await flow.notify({ reference, status: 'paid', amount: 15990, currency: 'CLP', externalTransactionId: 'pay_123' });
+    const res = await flow.notify({
+      reference,
+      status: 'paid',
+      amount: 15990,
+      currency: 'CLP',
+      externalTransactionId: 'pay_123',
+    });
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ result: 'applied', state: 'paid' });
 
@@ -63,18 +75,28 @@ describe.each(testDatabases())('payment journey with a provider double on %s', (
     expect(Date.parse(all[3]!.receivedAt) - Date.parse(all[2]!.receivedAt)).toBeGreaterThanOrEqual(950);
     expect(ecwid.state.getOrder(json.storeId, ref)!.paymentStatus).toBe('PAID');
 
-    const [outbox] = await t.db.query<{ status: string; attempts: number }>('SELECT status, attempts FROM ecwid_updates');
+    const [outbox] = await t.db.query<{ status: string; attempts: number }>(
+      'SELECT status, attempts FROM ecwid_updates',
+    );
     expect(outbox).toEqual({ status: 'delivered', attempts: 4 });
   });
 
   it('duplicate and concurrent notifications apply once and update Ecwid once', async () => {
     const { json, paymentId } = await flow.start({ currency: 'MXN', total: 250 });
     const { reference } = await flow.checkout(paymentId, 'double');
-    const body = { reference, status: 'paid' as const, amount: 25000, currency: 'MXN', externalTransactionId: 'pay_dup' };
+    const body = {
+      reference,
+      status: 'paid' as const,
+      amount: 25000,
+      currency: 'MXN',
+      externalTransactionId: 'pay_dup',
+    };
     const answers = await Promise.all(Array.from({ length: 8 }, () => flow.notify(body)));
     expect(answers.map((a) => a.status)).toEqual(Array(8).fill(200));
     expect(answers.filter((a) => a.body.result === 'applied')).toHaveLength(1);
-    await eventually(() => expect(paidUpdates(json.storeId, json.cart.order.referenceTransactionId)).toHaveLength(1));
+    await eventually(() =>
+      expect(paidUpdates(json.storeId, json.cart.order.referenceTransactionId)).toHaveLength(1),
+    );
     const transitions = await t.db.query("SELECT * FROM payment_events WHERE kind = 'transition'");
     expect(transitions).toHaveLength(1);
     // Nothing else is queued behind it.
@@ -89,27 +111,41 @@ describe.each(testDatabases())('payment journey with a provider double on %s', (
     const late = await flow.notify({ reference, status: 'failed', amount: 1000, currency: 'CLP' });
     expect(late.status).toBe(200);
     expect(late.body).toMatchObject({ result: 'unchanged', state: 'paid' });
-    await eventually(() => expect(paidUpdates(json.storeId, json.cart.order.referenceTransactionId)).toHaveLength(1));
-    const statuses = ecwid.state.updatesFor(json.storeId, json.cart.order.referenceTransactionId).map((u) => (u.body as { paymentStatus: string }).paymentStatus);
+    await eventually(() =>
+      expect(paidUpdates(json.storeId, json.cart.order.referenceTransactionId)).toHaveLength(1),
+    );
+    const statuses = ecwid.state
+      .updatesFor(json.storeId, json.cart.order.referenceTransactionId)
+      .map((u) => (u.body as { paymentStatus: string }).paymentStatus);
     expect(statuses).not.toContain('INCOMPLETE');
   });
 
   it('refuses forged, mismatched and unknown notifications, changing nothing', async () => {
     const { paymentId } = await flow.start({ currency: 'CLP', total: 1000 });
     const { reference } = await flow.checkout(paymentId);
-    const forged = await flow.notify({ reference, status: 'paid', amount: 1000, currency: 'CLP' }, { signature: 'ab'.repeat(32) });
+    const forged = await flow.notify(
+      { reference, status: 'paid', amount: 1000, currency: 'CLP' },
+      { signature: 'ab'.repeat(32) },
+    );
     expect(forged.status).toBe(401);
     const cheaper = await flow.notify({ reference, status: 'paid', amount: 10, currency: 'CLP' });
     expect(cheaper.status).toBe(422);
     const otherCurrency = await flow.notify({ reference, status: 'paid', amount: 1000, currency: 'MXN' });
     expect(otherCurrency.status).toBe(422);
-    const unknown = await flow.notify({ reference: 'ref_ffff', status: 'paid', amount: 1000, currency: 'CLP' });
+    const unknown = await flow.notify({
+      reference: 'ref_ffff',
+      status: 'paid',
+      amount: 1000,
+      currency: 'CLP',
+    });
     expect(unknown.status).toBe(404);
     const noProvider = await request(app.url).post('/webhooks/nope').send({});
     expect(noProvider.status).toBe(404);
     expect(noProvider.headers['content-type']).toMatch(/json/);
 
-    const [payment] = await t.db.query<{ state: string }>('SELECT state FROM payments WHERE id = $1', [paymentId]);
+    const [payment] = await t.db.query<{ state: string }>('SELECT state FROM payments WHERE id = $1', [
+      paymentId,
+    ]);
     expect(payment!.state).toBe('checkout_open');
     expect(await t.db.query('SELECT * FROM ecwid_updates')).toHaveLength(0);
     const mismatches = await t.db.query("SELECT * FROM payment_events WHERE kind = 'amount_mismatch'");
@@ -122,7 +158,9 @@ describe.each(testDatabases())('payment journey with a provider double on %s', (
     ecwid.state.setStoreToken(json.storeId, 'secret_someoneElse');
     await flow.notify({ reference, status: 'paid', amount: 1000, currency: 'CLP' });
     const outbox = await eventually(async () => {
-      const [row] = await t.db.query<{ status: string; last_http_status: number; last_error: string }>('SELECT * FROM ecwid_updates');
+      const [row] = await t.db.query<{ status: string; last_http_status: number; last_error: string }>(
+        'SELECT * FROM ecwid_updates',
+      );
       expect(row!.status).toBe('failed');
       return row!;
     });
@@ -177,7 +215,11 @@ describe.each(testDatabases())('payment journey with a provider double on %s', (
     });
 
     it('unknown payment ids get a 404 page', async () => {
-      for (const path of ['/pay/AAAAAAAAAAAAAAAAAAAAAA/checkout', '/pay/short/checkout', '/return/AAAAAAAAAAAAAAAAAAAAAA']) {
+      for (const path of [
+        '/pay/AAAAAAAAAAAAAAAAAAAAAA/checkout',
+        '/pay/short/checkout',
+        '/return/AAAAAAAAAAAAAAAAAAAAAA',
+      ]) {
         const res = await request(app.url).get(path);
         expect(res.status).toBe(404);
         expect(res.text).toContain('No encontramos este pago');
@@ -197,7 +239,9 @@ describe.each(testDatabases())('payment journey with a provider double on %s', (
       const res = await request(app.url).get(`/return/${paymentId}?status=ignored`);
       expect(res.status).toBe(303);
       expect(res.headers.location).toBe(json.returnUrl);
-      expect(ecwid.state.getOrder(json.storeId, json.cart.order.referenceTransactionId)!.paymentStatus).toBe('PAID');
+      expect(ecwid.state.getOrder(json.storeId, json.cart.order.referenceTransactionId)!.paymentStatus).toBe(
+        'PAID',
+      );
       app.sync.start();
     });
 
@@ -219,14 +263,18 @@ describe.each(testDatabases())('payment journey with a provider double on %s', (
       const res = await request(app.url).get(`/return/${paymentId}`);
       expect(res.status).toBe(303);
       const location = new URL(String(res.headers.location));
-      expect(location.searchParams.get('errorMsg')).toBe('The payment was not completed. You can try again or choose another payment method.');
+      expect(location.searchParams.get('errorMsg')).toBe(
+        'The payment was not completed. You can try again or choose another payment method.',
+      );
       const original = new URL(json.returnUrl);
       for (const [k, v] of original.searchParams) expect(location.searchParams.get(k)).toBe(v);
       expect(location.origin + location.pathname).toBe(original.origin + original.pathname);
-      expect(ecwid.state.getOrder(json.storeId, json.cart.order.referenceTransactionId)!.paymentStatus).toBe('INCOMPLETE');
-      expect(ecwid.state.updatesFor(json.storeId, json.cart.order.referenceTransactionId).map((u) => u.body)).toEqual([
-        { paymentStatus: 'INCOMPLETE' },
-      ]);
+      expect(ecwid.state.getOrder(json.storeId, json.cart.order.referenceTransactionId)!.paymentStatus).toBe(
+        'INCOMPLETE',
+      );
+      expect(
+        ecwid.state.updatesFor(json.storeId, json.cart.order.referenceTransactionId).map((u) => u.body),
+      ).toEqual([{ paymentStatus: 'INCOMPLETE' }]);
     });
 
     it('the processing page moves on once the status settles (awaiting payment)', async () => {
@@ -240,15 +288,25 @@ describe.each(testDatabases())('payment journey with a provider double on %s', (
       expect(res.status).toBe(303);
       expect(res.headers.location).toBe(json.returnUrl);
       await eventually(() =>
-        expect(ecwid.state.getOrder(json.storeId, json.cart.order.referenceTransactionId)!.paymentStatus).toBe('AWAITING_PAYMENT'),
+        expect(
+          ecwid.state.getOrder(json.storeId, json.cart.order.referenceTransactionId)!.paymentStatus,
+        ).toBe('AWAITING_PAYMENT'),
       );
     });
 
     it('a paid order clicked again goes straight back to the store', async () => {
-      const { json, paymentId } = await flow.start({ currency: 'CLP', total: 700, referenceTransactionId: 'transaction_again' });
+      const { json, paymentId } = await flow.start({
+        currency: 'CLP',
+        total: 700,
+        referenceTransactionId: 'transaction_again',
+      });
       const { reference } = await flow.checkout(paymentId);
       await flow.notify({ reference, status: 'paid', amount: 700, currency: 'CLP' });
-      const again = await flow.start({ currency: 'CLP', total: 700, referenceTransactionId: 'transaction_again' });
+      const again = await flow.start({
+        currency: 'CLP',
+        total: 700,
+        referenceTransactionId: 'transaction_again',
+      });
       expect(again.paymentId).toBe(paymentId);
       expect(again.continueUrl).toBe(`/return/${paymentId}`);
       const res = await request(app.url).get(again.continueUrl);
@@ -257,14 +315,30 @@ describe.each(testDatabases())('payment journey with a provider double on %s', (
     });
 
     it('a second paid attempt for the same order is flagged for refund, never sent to Ecwid', async () => {
-      const first = await flow.start({ currency: 'CLP', total: 700, referenceTransactionId: 'transaction_twice' });
+      const first = await flow.start({
+        currency: 'CLP',
+        total: 700,
+        referenceTransactionId: 'transaction_twice',
+      });
       const a = await flow.checkout(first.paymentId);
       // The cart changed, so a second attempt opened; then both got paid at the provider.
-      const second = await flow.start({ currency: 'CLP', total: 800, referenceTransactionId: 'transaction_twice' });
+      const second = await flow.start({
+        currency: 'CLP',
+        total: 800,
+        referenceTransactionId: 'transaction_twice',
+      });
       const b = await flow.checkout(second.paymentId);
-      expect((await flow.notify({ reference: b.reference, status: 'paid', amount: 800, currency: 'CLP' })).body.result).toBe('applied');
-      expect((await flow.notify({ reference: a.reference, status: 'paid', amount: 700, currency: 'CLP' })).body.result).toBe('duplicate_paid');
-      const rows = await t.db.query<{ id: string; attention: string | null }>('SELECT id, attention FROM payments ORDER BY attempt');
+      expect(
+        (await flow.notify({ reference: b.reference, status: 'paid', amount: 800, currency: 'CLP' })).body
+          .result,
+      ).toBe('applied');
+      expect(
+        (await flow.notify({ reference: a.reference, status: 'paid', amount: 700, currency: 'CLP' })).body
+          .result,
+      ).toBe('duplicate_paid');
+      const rows = await t.db.query<{ id: string; attention: string | null }>(
+        'SELECT id, attention FROM payments ORDER BY attempt',
+      );
       expect(rows).toEqual([
         { id: first.paymentId, attention: 'duplicate_payment_refund_needed' },
         { id: second.paymentId, attention: null },
@@ -274,11 +348,17 @@ describe.each(testDatabases())('payment journey with a provider double on %s', (
   });
 
   it('keeps the client secret, store token, emails and phones out of the logs', async () => {
-    const { json, paymentId } = await flow.start({ currency: 'CLP', total: 4321, token: 'secret_logProbeToken987654' });
+    const { json, paymentId } = await flow.start({
+      currency: 'CLP',
+      total: 4321,
+      token: 'secret_logProbeToken987654',
+    });
     const { reference } = await flow.checkout(paymentId);
     await flow.notify({ reference, status: 'paid', amount: 4321, currency: 'CLP' });
     await request(app.url).get(`/return/${paymentId}`);
-    await eventually(() => expect(paidUpdates(json.storeId, json.cart.order.referenceTransactionId)).toHaveLength(1));
+    await eventually(() =>
+      expect(paidUpdates(json.storeId, json.cart.order.referenceTransactionId)).toHaveLength(1),
+    );
     const logs = app.logs.text;
     expect(logs).toContain(paymentId);
     for (const secret of [

@@ -53,7 +53,10 @@ export async function startTestApp(opts: {
     LOG_LEVEL: 'debug',
     ...opts.env,
   });
-  const withProviders: Config = { ...config, defaultProviders: (opts.defaultProviders ?? ['double']) as Config['defaultProviders'] };
+  const withProviders: Config = {
+    ...config,
+    defaultProviders: (opts.defaultProviders ?? ['double']) as Config['defaultProviders'],
+  };
   const logs = new LogCapture();
   const running = await startServer(withProviders, {
     db: opts.db,

@@ -13,7 +13,9 @@ export interface ChildApp {
 }
 
 /** Starts the app in a separate Node process on the given database and Ecwid API. */
-export async function startChildApp(env: { DATABASE_URL: string; ECWID_API_URL: string } & Record<string, string>): Promise<ChildApp> {
+export async function startChildApp(
+  env: { DATABASE_URL: string; ECWID_API_URL: string } & Record<string, string>,
+): Promise<ChildApp> {
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'test/support/childServer.ts')], {
     cwd: ROOT,
     env: {

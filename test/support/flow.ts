@@ -1,5 +1,9 @@
 import request from 'supertest';
-import { buildPaymentRequest, encryptPaymentRequest, type PaymentRequestInput } from '../../src/sandbox/ecwid/payload';
+import {
+  buildPaymentRequest,
+  encryptPaymentRequest,
+  type PaymentRequestInput,
+} from '../../src/sandbox/ecwid/payload';
 import type { EcwidSimulatorState } from '../../src/sandbox/ecwid/state';
 import { TEST_CLIENT_SECRET } from './app';
 import { signDoubleNotification, type DoubleNotification } from './providerDouble';
@@ -11,7 +15,10 @@ export function paymentFlow(appUrl: string, ecwid: { url: string; state: EcwidSi
     async start(input: PaymentRequestInput = {}) {
       const json = buildPaymentRequest({ simulatorBaseUrl: ecwid.url, clientId: 'test-client', ...input });
       ecwid.state.registerRequest(json);
-      const res = await request(appUrl).post('/ecwid/payment').type('form').send(encryptPaymentRequest(json, TEST_CLIENT_SECRET));
+      const res = await request(appUrl)
+        .post('/ecwid/payment')
+        .type('form')
+        .send(encryptPaymentRequest(json, TEST_CLIENT_SECRET));
       if (res.status !== 200) throw new Error(`payment request answered ${res.status}`);
       const href = /<a id="continue"[^>]*href="([^"]+)"/.exec(res.text)?.[1];
       const paymentId = href?.split('/')[2];
@@ -20,7 +27,9 @@ export function paymentFlow(appUrl: string, ecwid: { url: string; state: EcwidSi
     },
     /** Follows the loading page to the provider; returns the provider reference from the redirect. */
     async checkout(paymentId: string, provider?: string) {
-      const res = await request(appUrl).get(`/pay/${paymentId}/checkout${provider ? `?provider=${provider}` : ''}`);
+      const res = await request(appUrl).get(
+        `/pay/${paymentId}/checkout${provider ? `?provider=${provider}` : ''}`,
+      );
       if (res.status !== 303) throw new Error(`checkout answered ${res.status}`);
       const location = String(res.headers.location);
       const reference = /\/checkout\/(ref_[0-9a-f]+)/.exec(location)?.[1];

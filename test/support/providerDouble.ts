@@ -24,7 +24,10 @@ export function signDoubleNotification(body: string, key = DOUBLE_SIGNING_KEY): 
 export function createProviderDouble(opts: { id?: string; currencies?: string[]; key?: string } = {}) {
   const id = opts.id ?? 'double';
   const key = opts.key ?? DOUBLE_SIGNING_KEY;
-  const statuses = new Map<string, { status: ProviderObservation['status']; amount: Money; externalTransactionId?: string }>();
+  const statuses = new Map<
+    string,
+    { status: ProviderObservation['status']; amount: Money; externalTransactionId?: string }
+  >();
   const calls = { createCheckout: 0, fetchStatus: 0 };
   const knobs = { failCheckout: false, failStatus: false, hangCheckout: false };
 
@@ -66,7 +69,8 @@ export function createProviderDouble(opts: { id?: string; currencies?: string[];
       }
       const found = await lookup.byProviderReference(String(body.reference));
       if (!found) return { kind: 'reject', status: 404, reason: 'unknown reference' };
-      if (paymentId && found.payment.id !== paymentId) return { kind: 'reject', status: 409, reason: 'payment mismatch' };
+      if (paymentId && found.payment.id !== paymentId)
+        return { kind: 'reject', status: 409, reason: 'payment mismatch' };
       return {
         kind: 'observation',
         paymentId: found.payment.id,
@@ -85,10 +89,19 @@ export function createProviderDouble(opts: { id?: string; currencies?: string[];
     calls,
     knobs,
     /** What the provider will answer to fetchStatus for this reference. */
-    setStatus(reference: string, status: ProviderObservation['status'], amount?: Money, externalTransactionId?: string) {
+    setStatus(
+      reference: string,
+      status: ProviderObservation['status'],
+      amount?: Money,
+      externalTransactionId?: string,
+    ) {
       const current = statuses.get(reference);
       if (!current) throw new Error(`unknown reference ${reference}`);
-      statuses.set(reference, { status, amount: amount ?? current.amount, ...(externalTransactionId ? { externalTransactionId } : {}) });
+      statuses.set(reference, {
+        status,
+        amount: amount ?? current.amount,
+        ...(externalTransactionId ? { externalTransactionId } : {}),
+      });
     },
   };
 }
