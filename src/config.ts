@@ -114,7 +114,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     : parsed.error.issues.map((i) => `${String(i.path[0] ?? 'environment')}: ${i.message}`);
   // Cross-field rules, checked on the raw values so every problem is reported in one go.
   const given = (name: string) => (env[name] ?? '').trim() !== '';
-  const demoRequested = !given('ECWID_CLIENT_SECRET') || env.DEMO_MODE === 'true';
+  const demoRequested = !given('ECWID_CLIENT_SECRET') || env.DEMO_MODE?.trim().toLowerCase() === 'true';
   if (!demoRequested && !given('SECRET_KEY')) {
     problems.push('SECRET_KEY: required outside demo mode (at least 32 characters)');
   }

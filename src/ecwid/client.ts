@@ -77,11 +77,16 @@ function describeError(status: number, body: unknown): string {
   return `Ecwid answered ${status}${detail ? ` ${detail.slice(0, 300)}` : ''}${hint}`;
 }
 
-/** Retry-After as seconds or an HTTP date, in milliseconds. */
+/**
+ * Retry-After as delay-seconds or an HTTP-date (RFC 9110 §10.2.3), in milliseconds. Anything else is
+ * ignored: V8's Date.parse reads junk such as "-5" or "5 2099" as dates, and Number() reads "0x10".
+ */
 export function parseRetryAfter(value: unknown, now = Date.now()): number | undefined {
-  if (typeof value !== 'string' || value.trim() === '') return undefined;
-  const seconds = Number(value);
-  if (Number.isFinite(seconds) && seconds >= 0) return Math.round(seconds * 1000);
-  const date = Date.parse(value);
+  if (typeof value !== 'string') return undefined;
+  const text = value.trim();
+  if (/^\d+(\.\d+)?$/.test(text)) return Math.round(Number(text) * 1000);
+  // IMF-fixdate ("Sun, 06 Nov 1994 08:49:37 GMT"), RFC 850 ("Sunday, 06-Nov-94 08:49:37 GMT"), asctime.
+  if (!/^[A-Za-z]{3,9},? .*\d{2}:\d{2}:\d{2}/.test(text)) return undefined;
+  const date = Date.parse(text);
   return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }

@@ -40,7 +40,7 @@ export function decryptEcwidPayload(
   const iv = bytes.subarray(0, IV_BYTES);
   try {
     if (cipher === 'gcm') {
-      const decipher = createDecipheriv('aes-128-gcm', key, iv);
+      const decipher = createDecipheriv('aes-128-gcm', key, iv, { authTagLength: TAG_BYTES });
       decipher.setAuthTag(bytes.subarray(bytes.length - TAG_BYTES));
       const body = bytes.subarray(IV_BYTES, bytes.length - TAG_BYTES);
       return {

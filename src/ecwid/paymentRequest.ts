@@ -27,7 +27,8 @@ export const paymentRequestSchema = z.object({
   storeId: z.number().int().positive(),
   returnUrl: z.url({ protocol: /^https?$/ }).max(4000),
   token: z.string().min(1).max(1000),
-  lang: z.string().max(20).optional(),
+  // An odd language is no reason to refuse a payment: the pages fall back to Spanish.
+  lang: z.string().max(20).optional().catch(undefined),
   merchantAppSettings: z.record(z.string(), z.unknown()).optional(),
   cart: z.object({
     currency: z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code'),

@@ -67,6 +67,8 @@ export const DEFAULT_SYNC_OPTIONS: EcwidSyncOptions = {
 
 export type DeliveryOutcome = 'delivered' | 'retry_later' | 'failed';
 
+export const MAX_RETRY_AFTER_MS = 60 * 60_000;
+
 export function retryDelayMs(
   attempts: number,
   opts: Pick<EcwidSyncOptions, 'baseDelayMs' | 'maxDelayMs'>,
@@ -76,7 +78,8 @@ export function retryDelayMs(
   const exponential = Math.min(opts.maxDelayMs, opts.baseDelayMs * 2 ** Math.max(0, attempts - 1));
   // Jitter between half and all of the delay, so many failed entries do not retry in lockstep.
   const jittered = Math.round(exponential * (0.5 + random() / 2));
-  return Math.max(jittered, retryAfterMs ?? 0);
+  // Honour Retry-After, up to an hour (a bogus "wait a year" must not park an update).
+  return Math.max(jittered, Math.min(retryAfterMs ?? 0, MAX_RETRY_AFTER_MS));
 }
 
 export class EcwidSync {

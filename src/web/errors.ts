@@ -20,11 +20,9 @@ export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
   else req.log?.warn({ status, type: (err as { type?: string }).type }, 'request refused');
   if (res.headersSent) return void res.end();
   if (wantsJson(req.path)) {
-    return void res
-      .status(status)
-      .json({
-        error: status === 413 ? 'payload_too_large' : status >= 500 ? 'internal_error' : 'bad_request',
-      });
+    return void res.status(status).json({
+      error: status === 413 ? 'payload_too_large' : status >= 500 ? 'internal_error' : 'bad_request',
+    });
   }
   renderError(req, res, status, status === 413 ? 'tooLarge' : status >= 500 ? 'serverError' : 'badRequest');
 };

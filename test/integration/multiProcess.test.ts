@@ -108,6 +108,10 @@ describeOnPostgres('several processes on one PostgreSQL', () => {
       const [delivered] = await t.db.query<{ status: string }>('SELECT status FROM ecwid_updates');
       expect(delivered!.status).toBe('delivered');
     });
+    // The held call of the killed process was dropped; the restarted one delivered exactly once.
+    const all = ecwid.state.updatesFor(json.storeId, ref);
+    expect(all.map((u) => u.status)).toEqual([null, 200]);
+    expect(all[0]!.fault).toBe('abandoned');
   });
 
   it('a kill during checkout creation leaves the payment retryable', async () => {
