@@ -16,6 +16,7 @@ export const PAYMENT_FORM_LIMIT = '2mb';
 
 /** Minimum time between two provider status pulls for one payment from the polling page. */
 const POLL_REFRESH_MS = 5_000;
+const MAX_TRACKED_POLLS = 10_000;
 
 export function paymentRoutes(deps: PaymentDeps & { clientSecret: string }): Router {
   const router = Router();
@@ -100,6 +101,8 @@ export function paymentRoutes(deps: PaymentDeps & { clientSecret: string }): Rou
       return res.status(404).set('Cache-Control', 'no-store').json({ error: 'payment_not_found' });
     const last = lastPoll.get(payment.id) ?? 0;
     if (!isSettledForShopper(payment.state) && Date.now() - last >= POLL_REFRESH_MS) {
+      // A throttle, not a record: forgetting it only costs an extra provider call.
+      if (lastPoll.size >= MAX_TRACKED_POLLS) lastPoll.clear();
       lastPoll.set(payment.id, Date.now());
       payment = await refreshStatus(deps, payment, 'poll');
     }

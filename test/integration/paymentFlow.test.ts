@@ -294,6 +294,23 @@ describe.each(testDatabases())('payment journey with a provider double on %s', (
       );
     });
 
+    it('the status endpoint asks the provider, at most once per few seconds per payment', async () => {
+      const { paymentId } = await flow.start({ currency: 'CLP', total: 2222 });
+      const { reference } = await flow.checkout(paymentId);
+      const before = double.calls.fetchStatus;
+      const open = await request(app.url).get(`/pay/${paymentId}/status`);
+      expect(open.body).toMatchObject({ state: 'checkout_open', settled: false });
+      double.setStatus(reference, 'paid');
+      const throttled = await request(app.url).get(`/pay/${paymentId}/status`);
+      expect(throttled.body).toMatchObject({ state: 'checkout_open', settled: false });
+      expect(double.calls.fetchStatus).toBe(before + 1);
+      // The shopper's "check again" link asks the provider directly.
+      const back = await request(app.url).get(`/return/${paymentId}`);
+      expect(back.status).toBe(303);
+      const settled = await request(app.url).get(`/pay/${paymentId}/status`);
+      expect(settled.body).toMatchObject({ state: 'paid', settled: true });
+    });
+
     it('a paid order clicked again goes straight back to the store', async () => {
       const { json, paymentId } = await flow.start({
         currency: 'CLP',
