@@ -8,6 +8,8 @@ export type ReturnResult =
   | { kind: 'to_store'; payment: Payment }
   /** Back to Ecwid's returnUrl with errorMsg (failed, expired, cancelled). */
   | { kind: 'to_store_failed'; payment: Payment }
+  /** No checkout was ever opened (a return before any provider): back to the checkout step. */
+  | { kind: 'not_started'; payment: Payment }
   /** The provider has no outcome yet: show the processing page. */
   | { kind: 'processing'; payment: Payment }
   | { kind: 'not_found' };
@@ -27,6 +29,7 @@ export async function returnToStore(
 ): Promise<ReturnResult> {
   let payment = await findPayment(deps.db, paymentId);
   if (!payment) return { kind: 'not_found' };
+  if (payment.state === 'created' && !payment.provider) return { kind: 'not_started', payment };
   payment = await refreshStatus(deps, payment, 'return', returnQuery);
   if (!isSettledForShopper(payment.state)) return { kind: 'processing', payment };
 

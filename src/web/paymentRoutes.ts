@@ -121,6 +121,8 @@ export function paymentRoutes(deps: PaymentDeps & { clientSecret: string }): Rou
     switch (result.kind) {
       case 'not_found':
         return renderError(req, res, 404, 'notFound');
+      case 'not_started':
+        return res.redirect(303, `/pay/${result.payment.id}/checkout`);
       case 'processing':
         return renderPage(res, 200, 'processing', result.payment.lang, {
           returnPath: `/return/${result.payment.id}`,

@@ -311,6 +311,13 @@ describe.each(testDatabases())('payment journey with a provider double on %s', (
       expect(settled.body).toMatchObject({ state: 'paid', settled: true });
     });
 
+    it('a return before any checkout was opened goes back to the checkout step', async () => {
+      const { paymentId } = await flow.start({ currency: 'CLP', total: 3333 });
+      const res = await request(app.url).get(`/return/${paymentId}`);
+      expect(res.status).toBe(303);
+      expect(res.headers.location).toBe(`/pay/${paymentId}/checkout`);
+    });
+
     it('a paid order clicked again goes straight back to the store', async () => {
       const { json, paymentId } = await flow.start({
         currency: 'CLP',
