@@ -70,6 +70,13 @@ const envSchema = z.object({
   ECARTPAY_PRIVATE_KEY: optionalString,
   ECARTPAY_API_URL: optionalUrl,
   ECARTPAY_WEBHOOK_SECRET: optionalString,
+  RECONCILE_INTERVAL_SECONDS: z.coerce.number().int().min(5).max(86_400).default(300),
+  RECONCILE_MIN_AGE_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(7 * 86_400)
+    .default(600),
   NODE_ENV: optionalString,
 });
 
@@ -90,6 +97,8 @@ export interface Config {
   etpay: { merchantCode?: string; merchantApiToken?: string; apiUrl?: string; pmtUrl?: string };
   conekta: { privateKey?: string; apiUrl: string };
   ecartpay: { publicKey?: string; privateKey?: string; apiUrl: string; webhookSecret?: string };
+  /** How often open payments are checked with their provider, and from what age. */
+  reconcile: { intervalMs: number; minAgeMs: number };
   warnings: string[];
 }
 
@@ -169,6 +178,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       privateKey: e.ECARTPAY_PRIVATE_KEY,
       apiUrl: e.ECARTPAY_API_URL ?? 'https://ecartpay.com/api',
       webhookSecret: e.ECARTPAY_WEBHOOK_SECRET,
+    },
+    reconcile: {
+      intervalMs: e.RECONCILE_INTERVAL_SECONDS * 1000,
+      minAgeMs: e.RECONCILE_MIN_AGE_SECONDS * 1000,
     },
     warnings,
   };

@@ -1,5 +1,5 @@
 import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import { Router } from 'express';
 import { createApp } from './app';
 import { ConfigError, loadConfig, type Config } from './config';
@@ -7,6 +7,7 @@ import { openDatabase, type Db } from './db';
 import { createEcwidClient } from './ecwid/client';
 import { createLogger, type Logger } from './logger';
 import { EcwidSync, type EcwidSyncOptions } from './payments/ecwidSync';
+import { Reconciler, type ReconcileOptions } from './payments/reconcile';
 import type { PaymentProvider, ProviderRegistry } from './providers/types';
 import { createEcwidSimulator } from './sandbox/ecwid/router';
 import { createSecrets } from './secrets';
@@ -15,6 +16,7 @@ export interface RunningServer {
   url: string;
   db: Db;
   sync: EcwidSync;
+  reconciler: Reconciler;
   logger: Logger;
   /** Graceful: stop accepting, finish in-flight requests, stop the worker, close the database. */
   close(): Promise<void>;
@@ -27,7 +29,8 @@ export interface StartOptions {
   /** A database the caller owns (and closes); otherwise the configured one is opened and closed here. */
   db?: Db;
   sync?: Partial<EcwidSyncOptions>;
-  /** Run the Ecwid sync worker (default true). */
+  reconcile?: Partial<ReconcileOptions>;
+  /** Run the background jobs: Ecwid sync worker and reconciliation (default true). */
   worker?: boolean;
 }
 
@@ -62,6 +65,16 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   const ownsDb = !opts.db;
   const db = opts.db ?? (await openDatabase(config.database));
   const secrets = createSecrets(config.secretKey);
+  // Listen before building the app so an ephemeral port (PORT=0, tests) is known for APP_URL.
+  const server: Server = createServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  const appUrl =
+    config.port === 0 && config.appUrl.endsWith(':0') ? `http://127.0.0.1:${port}` : config.appUrl;
+
   const registry: ProviderRegistry = new Map(
     [...builtInProviders(config), ...(opts.providers ?? [])].map((p) => [p.id, p]),
   );
@@ -70,26 +83,29 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     opts.sync,
   );
 
-  const app = createApp({
+  const paymentDeps = {
     db,
     secrets,
     logger,
     providers: registry,
     defaultProviders: config.defaultProviders,
-    appUrl: config.appUrl,
+    appUrl,
     sync,
+  };
+  const reconciler = new Reconciler(paymentDeps, { ...config.reconcile, ...opts.reconcile });
+  const app = createApp({
+    ...paymentDeps,
     clientSecret: config.ecwid.clientSecret,
     demo: config.demo,
-    ...(config.demo ? { sandbox: demoSimulators(config) } : {}),
+    ...(config.demo ? { sandbox: demoSimulators({ ...config, appUrl }) } : {}),
   });
+  server.on('request', app);
 
-  const server: Server = await new Promise((resolve, reject) => {
-    const s = app.listen(config.port, () => resolve(s));
-    s.once('error', reject);
-  });
   server.keepAliveTimeout = 65_000;
-  if (opts.worker !== false) sync.start();
-  const port = (server.address() as AddressInfo).port;
+  if (opts.worker !== false) {
+    sync.start();
+    reconciler.start();
+  }
   logger.info(
     { port, database: db.kind, mode: config.demo ? 'demo' : 'production', providers: [...registry.keys()] },
     'listening',
@@ -100,13 +116,14 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     url: `http://127.0.0.1:${port}`,
     db,
     sync,
+    reconciler,
     logger,
     close() {
       closing ??= (async () => {
         const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeIdleConnections();
         await stopped;
-        await sync.stop();
+        await Promise.all([sync.stop(), reconciler.stop()]);
         if (ownsDb) await db.close();
         logger.info('stopped');
       })();

@@ -1,12 +1,13 @@
 import { applyProviderStatus } from './applyProviderStatus';
 import type { PaymentDeps } from './deps';
-import { isSettledForShopper, type Payment } from './model';
+import { OPEN_STATES, type Payment } from './model';
 import { storeContext, unsealProviderSecrets } from './providerContext';
 import { findPayment } from './repository';
 
 /**
  * Asks the payment's provider for its status and applies it (same use case as notifications).
- * Leaves the payment as it is when there is no provider yet or the provider cannot be reached.
+ * Leaves the payment as it is when there is no provider yet, it has ended, or the provider cannot
+ * be reached.
  */
 export async function refreshStatus(
   deps: PaymentDeps,
@@ -15,7 +16,8 @@ export async function refreshStatus(
   returnQuery?: Record<string, unknown>,
 ): Promise<Payment> {
   const provider = payment.provider ? deps.providers.get(payment.provider) : undefined;
-  if (!provider || isSettledForShopper(payment.state)) return payment;
+  // Open states only: a pending cash voucher can still become paid; an ended payment cannot move.
+  if (!provider || !OPEN_STATES.includes(payment.state)) return payment;
   const status = await provider.fetchStatus({
     payment,
     providerSecrets: unsealProviderSecrets(deps.secrets, payment),

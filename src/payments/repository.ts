@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Queryable } from '../db';
 import type { Payment, PaymentState } from './model';
 
-interface PaymentRow {
+export interface PaymentRow {
   id: string;
   store_id: number | string;
   reference_transaction_id: string;

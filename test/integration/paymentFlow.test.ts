@@ -371,6 +371,52 @@ describe.each(testDatabases())('payment journey with a provider double on %s', (
     });
   });
 
+  describe('reconciliation', () => {
+    const age = (paymentId: string) =>
+      t.db.query("UPDATE payments SET updated_at = now() - interval '1 hour' WHERE id = $1", [paymentId]);
+
+    it('settles a payment whose notification was lost, once, even with two reconcilers at once', async () => {
+      const { json, paymentId } = await flow.start({ currency: 'CLP', total: 6100 });
+      const { reference } = await flow.checkout(paymentId);
+      const fresh = await flow.start({ currency: 'CLP', total: 6200 });
+      await flow.checkout(fresh.paymentId);
+      double.setStatus(reference, 'paid', undefined, 'pay_lost');
+      await age(paymentId);
+
+      const before = double.calls.fetchStatus;
+      const rounds = await Promise.all([app.reconciler.runOnce(), app.reconciler.runOnce()]);
+      // Only the old payment is asked about, by one of the two rounds.
+      expect(rounds.map((r) => r.checked).sort()).toEqual([0, 1]);
+      expect(double.calls.fetchStatus).toBe(before + 1);
+      await eventually(() =>
+        expect(paidUpdates(json.storeId, json.cart.order.referenceTransactionId)).toHaveLength(1),
+      );
+      const [row] = await t.db.query<{ state: string }>('SELECT state FROM payments WHERE id = $1', [
+        paymentId,
+      ]);
+      expect(row!.state).toBe('paid');
+      const [untouched] = await t.db.query<{ state: string }>('SELECT state FROM payments WHERE id = $1', [
+        fresh.paymentId,
+      ]);
+      expect(untouched!.state).toBe('checkout_open');
+    });
+
+    it('asks again only after the recheck delay, and keeps watching a pending payment', async () => {
+      const { paymentId } = await flow.start({ currency: 'MXN', total: 50 });
+      const { reference } = await flow.checkout(paymentId, 'double');
+      double.setStatus(reference, 'pending');
+      await age(paymentId);
+      expect(await app.reconciler.runOnce()).toEqual({ checked: 1, changed: 1 });
+      await age(paymentId);
+      expect(await app.reconciler.runOnce()).toEqual({ checked: 0, changed: 0 });
+      await t.db.query("UPDATE payments SET next_check_at = now() - interval '1 second' WHERE id = $1", [
+        paymentId,
+      ]);
+      double.setStatus(reference, 'paid');
+      expect(await app.reconciler.runOnce()).toEqual({ checked: 1, changed: 1 });
+    });
+  });
+
   it('keeps the client secret, store token, emails and phones out of the logs', async () => {
     const { json, paymentId } = await flow.start({
       currency: 'CLP',
