@@ -5,13 +5,17 @@ import { pinoHttp } from 'pino-http';
 import type { PaymentDeps } from './payments/deps';
 import { PUBLIC_DIR, VIEWS_DIR } from './paths';
 import { errorHandler, notFound } from './web/errors';
+import { ecwidWebhookRoutes } from './web/ecwidWebhookRoutes';
 import { paymentRoutes } from './web/paymentRoutes';
+import { settingsRoutes } from './web/settingsRoutes';
 import { renderPage } from './web/render';
 import { webhookRoutes } from './web/webhookRoutes';
 
 export interface AppDeps extends PaymentDeps {
   /** The Ecwid app's client_secret: its first 16 characters decrypt payment requests. */
   clientSecret: string;
+  /** The Ecwid app's client_id (EcwidApp.init on the settings page). */
+  clientId: string;
   demo: boolean;
   /** Demo-mode simulators, mounted under /sandbox; absent in production mode. */
   sandbox?: Router;
@@ -89,6 +93,8 @@ export function createApp(deps: AppDeps): Express {
   });
 
   app.use(paymentRoutes(deps));
+  app.use(settingsRoutes(deps));
+  app.use(ecwidWebhookRoutes(deps)); // before the provider webhooks: "ecwid" is not a provider
   app.use(webhookRoutes(deps));
   if (deps.sandbox) app.use('/sandbox', deps.sandbox);
 

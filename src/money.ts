@@ -108,3 +108,14 @@ export function formatForDisplay(money: Money, lang: string): string {
 export function sameMoney(a: Money, b: Money): boolean {
   return a.amount === b.amount && a.currency === b.currency;
 }
+
+/** A merchant-typed major-unit amount ("100.50", "15000") to minor units; null when not a valid amount. */
+export function parseMajorAmount(text: string, currency: string): number | null {
+  const exponent = currencyExponent(currency);
+  if (exponent === undefined) return null;
+  const match = /^(\d{1,12})(?:[.,](\d+))?$/.exec(text.trim());
+  if (!match) return null;
+  const fraction = match[2] ?? '';
+  if (fraction.length > exponent) return null;
+  return Number(match[1]! + fraction.padEnd(exponent, '0'));
+}

@@ -96,6 +96,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   const app = createApp({
     ...paymentDeps,
     clientSecret: config.ecwid.clientSecret,
+    clientId: config.ecwid.clientId,
     demo: config.demo,
     ...(config.demo ? { sandbox: demoSimulators({ ...config, appUrl }) } : {}),
   });

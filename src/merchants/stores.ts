@@ -35,3 +35,40 @@ export async function findStore(q: Queryable, storeId: number): Promise<Store | 
       typeof row.settings === 'string' ? (JSON.parse(row.settings) as Record<string, unknown>) : row.settings,
   };
 }
+
+export async function saveStoreSettings(q: Queryable, storeId: number, settings: unknown): Promise<void> {
+  await q.query(
+    `INSERT INTO stores (store_id, settings) VALUES ($1, $2)
+     ON CONFLICT (store_id) DO UPDATE SET settings = EXCLUDED.settings, updated_at = now()`,
+    [storeId, JSON.stringify(settings)],
+  );
+}
+
+export async function recordInstall(q: Queryable, storeId: number): Promise<void> {
+  await q.query(
+    `INSERT INTO stores (store_id, installed_at) VALUES ($1, now())
+     ON CONFLICT (store_id) DO UPDATE SET installed_at = now(), uninstalled_at = NULL, updated_at = now()`,
+    [storeId],
+  );
+}
+
+/**
+ * The app was uninstalled: the token no longer works and the merchant's secrets must go. Pending
+ * Ecwid updates are closed as failed (they would only meet 403s).
+ */
+export async function purgeStore(
+  q: Queryable,
+  storeId: number,
+  settingsWithoutSecrets: unknown,
+): Promise<void> {
+  await q.query(
+    `UPDATE stores SET token_sealed = NULL, settings = $2, uninstalled_at = now(), updated_at = now()
+     WHERE store_id = $1`,
+    [storeId, settingsWithoutSecrets === null ? null : JSON.stringify(settingsWithoutSecrets)],
+  );
+  await q.query(
+    `UPDATE ecwid_updates SET status = 'failed', locked_until = NULL, last_error = 'the app was uninstalled from this store'
+     WHERE store_id = $1 AND status = 'pending'`,
+    [storeId],
+  );
+}

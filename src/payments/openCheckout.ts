@@ -27,7 +27,7 @@ export async function openCheckout(
   if (!payment) return { kind: 'not_found' };
   if (isSettledForShopper(payment.state)) return { kind: 'settled', payment };
 
-  const store = await storeContext(deps.db, payment.storeId);
+  const store = await storeContext(deps, payment.storeId);
   const options = enabledProviders(deps.providers, deps.defaultProviders, store, payment.total.currency);
   if (options.length === 0) return { kind: 'no_provider', payment };
 

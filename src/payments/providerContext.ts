@@ -1,5 +1,5 @@
-import type { Queryable } from '../db';
 import type { OrderDetails } from '../ecwid/paymentRequest';
+import { resolveStoreContext } from '../merchants/settings';
 import { findStore } from '../merchants/stores';
 import type { NotificationLookup, PaymentProvider, ProviderRegistry, StoreContext } from '../providers/types';
 import type { Secrets } from '../secrets';
@@ -7,12 +7,19 @@ import type { PaymentDeps } from './deps';
 import type { Payment } from './model';
 import { findPayment, findPaymentByProviderReference } from './repository';
 
-export async function storeContext(q: Queryable, storeId: number): Promise<StoreContext> {
-  const store = await findStore(q, storeId);
-  return { storeId, ...(store?.settings ? { settings: store.settings } : {}) };
+/** The store as the providers see it: its own settings (secrets unsealed) when it saved some. */
+export async function storeContext(
+  deps: Pick<PaymentDeps, 'db' | 'secrets'>,
+  storeId: number,
+): Promise<StoreContext> {
+  const store = await findStore(deps.db, storeId);
+  return resolveStoreContext(storeId, store?.settings, deps.secrets);
 }
 
-/** Providers enabled for the store (its own settings, else PAYMENT_PROVIDERS) that take this currency. */
+/**
+ * Providers enabled for the store (its own settings, else PAYMENT_PROVIDERS) that take this
+ * currency (narrowed by the merchant's currency choice, when made).
+ */
 export function enabledProviders(
   registry: ProviderRegistry,
   defaults: readonly string[],
@@ -25,7 +32,11 @@ export function enabledProviders(
     : defaults;
   return ids
     .map((id) => registry.get(id))
-    .filter((p): p is PaymentProvider => p !== undefined && p.supportsCurrency(currency, store));
+    .filter((p): p is PaymentProvider => {
+      if (!p) return false;
+      const narrowed = store.providers?.[p.id]?.currencies ?? [];
+      return (narrowed.length === 0 || narrowed.includes(currency)) && p.supportsCurrency(currency, store);
+    });
 }
 
 export function unsealOrder(secrets: Secrets, payment: Payment): OrderDetails {
@@ -48,7 +59,7 @@ export function notificationLookup(
     return {
       payment,
       providerSecrets: unsealProviderSecrets(deps.secrets, payment),
-      store: await storeContext(deps.db, payment.storeId),
+      store: await storeContext(deps, payment.storeId),
     };
   };
   return {

@@ -21,7 +21,7 @@ export async function refreshStatus(
   const status = await provider.fetchStatus({
     payment,
     providerSecrets: unsealProviderSecrets(deps.secrets, payment),
-    store: await storeContext(deps.db, payment.storeId),
+    store: await storeContext(deps, payment.storeId),
     ...(returnQuery ? { returnQuery } : {}),
   });
   if (!status.ok) {

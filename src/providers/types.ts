@@ -20,12 +20,34 @@ export interface PaymentProvider {
   /** Verifies a notification and says what it means. Only a verified answer may change a payment. */
   parseNotification(input: NotificationInput): Promise<NotificationResult>;
   refund?(input: RefundInput): Promise<RefundResult>;
+  /** A harmless authenticated call with the store's credentials (settings page "check credentials"). */
+  checkCredentials?(store: StoreContext): Promise<{ ok: true } | { ok: false; error: ProviderError }>;
+  /** Registers the account-wide notification URL at the provider, without duplicates (Conekta). */
+  registerWebhook?(
+    store: StoreContext,
+    url: string,
+  ): Promise<{ ok: true; created: boolean } | { ok: false; error: ProviderError }>;
 }
 
 export interface StoreContext {
   storeId: number;
-  /** The store's own provider settings (merchant settings page); undefined → environment defaults. */
+  /** The store's raw saved settings (secrets still sealed); undefined → environment defaults. */
   settings?: Record<string, unknown>;
+  /**
+   * The store's own settings per provider, secrets unsealed, for the active mode. A provider with an
+   * entry here uses it (credentials null = incomplete → not offered); without one, the env defaults.
+   */
+  providers?: Partial<Record<string, StoreProviderSettings>>;
+}
+
+export interface StoreProviderSettings {
+  mode: 'sandbox' | 'production';
+  /** Field name → value (e.g. merchantCode, merchantApiToken); null when a required one is missing. */
+  credentials: Record<string, string> | null;
+  /** Currencies the merchant enabled this provider for (empty = every currency it supports). */
+  currencies: string[];
+  /** Provider options (e.g. Conekta allowedMethods, checkoutLifetimeHours). */
+  options: Record<string, unknown>;
 }
 
 export interface CheckoutInput {

@@ -21,7 +21,9 @@ export function signDoubleNotification(body: string, key = DOUBLE_SIGNING_KEY): 
  * A provider double implementing the real interface: HMAC-signed notifications (a forged one is
  * refused), a status table the test controls for fetchStatus, and knobs for failures.
  */
-export function createProviderDouble(opts: { id?: string; currencies?: string[]; key?: string } = {}) {
+export function createProviderDouble(
+  opts: { id?: string; currencies?: string[]; key?: string; refunds?: boolean } = {},
+) {
   const id = opts.id ?? 'double';
   const key = opts.key ?? DOUBLE_SIGNING_KEY;
   const statuses = new Map<
@@ -83,6 +85,20 @@ export function createProviderDouble(opts: { id?: string; currencies?: string[];
       };
     },
   };
+
+  if (opts.refunds) {
+    // A provider with a refund API: refunds accumulate on the provider's side and come back as its answer.
+    provider.refund = async ({ payment, amount }) => {
+      const known = payment.providerReference ? statuses.get(payment.providerReference) : undefined;
+      if (!known) return { ok: false, error: { kind: 'rejected', message: 'unknown order' } };
+      const refunded = (refundedByReference.get(payment.providerReference!) ?? 0) + amount.amount;
+      refundedByReference.set(payment.providerReference!, refunded);
+      const status = refunded >= known.amount.amount ? 'refunded' : 'partially_refunded';
+      statuses.set(payment.providerReference!, { ...known, status });
+      return { ok: true, observation: { status, amount: known.amount, refundedAmount: refunded } };
+    };
+  }
+  const refundedByReference = new Map<string, number>();
 
   return {
     provider,

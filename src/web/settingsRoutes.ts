@@ -1,0 +1,370 @@
+import { randomBytes } from 'node:crypto';
+import express, { Router, type NextFunction, type Request, type Response } from 'express';
+import { PROVIDER_IDS, type ProviderId } from '../config';
+import {
+  issueAdminToken,
+  readSettingsPayload,
+  verifyAdminToken,
+  type AdminSession,
+} from '../merchants/adminAuth';
+import { isPaymentState, listPayments } from '../merchants/dashboard';
+import {
+  CONEKTA_METHODS,
+  DEFAULT_CONEKTA_OPTIONS,
+  MODES,
+  PROVIDER_FORMS,
+  maskedValue,
+  parseSettingsForm,
+  readStoredSettings,
+  type SettingsForm,
+} from '../merchants/settings';
+import { findStore, saveStoreSettings, saveStoreToken } from '../merchants/stores';
+import { formatForDisplay, formatMajor, parseMajorAmount } from '../money';
+import type { PaymentDeps } from '../payments/deps';
+import { retryFailedUpdates } from '../payments/ecwidSync';
+import { PAYMENT_STATES, type PaymentState } from '../payments/model';
+import { storeContext } from '../payments/providerContext';
+import { refundPayment } from '../payments/refund';
+import { findPayment } from '../payments/repository';
+import { format } from './i18n';
+import { settingsMessages, type SettingsMessages } from './settingsI18n';
+
+/** Ecwid's admin frames the settings page; its SDK and CSS framework come from these hosts. */
+const ECWID_ADMIN_ORIGIN = 'https://my.ecwid.com';
+const ECWID_SDK_HOST = 'https://djqizrxa6f10j.cloudfront.net';
+const ECWID_CSS_HOST = 'https://d35z3p2poghz10.cloudfront.net';
+const PROVIDER_NAMES: Record<ProviderId, string> = {
+  etpay: 'ETpay',
+  conekta: 'Conekta',
+  ecartpay: 'Ecart Pay',
+};
+
+export interface SettingsDeps extends PaymentDeps {
+  clientSecret: string;
+  clientId: string;
+  demo: boolean;
+}
+
+interface Flash {
+  kind: 'ok' | 'error';
+  text: string;
+}
+
+export function settingsRoutes(deps: SettingsDeps): Router {
+  const router = Router();
+  const frameable = frameableBy(deps);
+  const form = express.urlencoded({ extended: false, limit: '100kb', parameterLimit: 200 });
+
+  router.get('/settings', frameable, async (req, res) => {
+    const read = readSettingsPayload(req.query.payload, deps.clientSecret);
+    if (!read.ok) {
+      req.log.warn({ reason: read.reason }, 'settings payload refused');
+      return res
+        .status(401)
+        .type('text/plain')
+        .send('Open this page from the Ecwid admin (Apps → LatAm Payments).');
+    }
+    const { admin } = read;
+    // The admin payload carries the store's current token: keep it (sealed) for Ecwid updates.
+    await saveStoreToken(deps.db, admin.storeId, deps.secrets.seal(admin.accessToken));
+    req.log.info({ storeId: admin.storeId }, 'settings opened');
+    await renderSettings(req, res, deps, { storeId: admin.storeId, lang: admin.lang });
+  });
+
+  const authed = [frameable, form, sameOriginOnly(deps), requireAdmin(deps)];
+
+  router.post('/settings', ...authed, async (req, res) => {
+    const session = res.locals.admin as AdminSession;
+    const store = await findStore(deps.db, session.storeId);
+    const previous = readStoredSettings(store?.settings);
+    const parsed = parseSettingsForm(req.body as SettingsForm, previous, deps.secrets);
+    const t = settingsMessages(session.lang);
+    if (!parsed.ok) {
+      return renderSettings(req, res, deps, session, {
+        status: 422,
+        errors: parsed.errors,
+        submitted: req.body as SettingsForm,
+        flash: { kind: 'error', text: t.notSaved },
+      });
+    }
+    await saveStoreSettings(deps.db, session.storeId, parsed.settings);
+    req.log.info({ storeId: session.storeId, enabled: parsed.settings!.enabledProviders }, 'settings saved');
+    await renderSettings(req, res, deps, session, { flash: { kind: 'ok', text: t.saved } });
+  });
+
+  router.post('/settings/payments', ...authed, async (req, res) => {
+    const state = (req.body as SettingsForm).state;
+    await renderSettings(req, res, deps, res.locals.admin as AdminSession, {
+      filter: isPaymentState(state) ? state : undefined,
+    });
+  });
+
+  router.post('/settings/check/:provider', ...authed, async (req, res) => {
+    const session = res.locals.admin as AdminSession;
+    const t = settingsMessages(session.lang);
+    const id = req.params.provider as ProviderId;
+    const provider = deps.providers.get(id);
+    const name = PROVIDER_NAMES[id] ?? id;
+    if (!provider?.checkCredentials) {
+      return renderSettings(req, res, deps, session, {
+        flash: { kind: 'error', text: format(t.notAvailable, { provider: name }) },
+      });
+    }
+    const store = await storeContext(deps, session.storeId);
+    const mode = store.providers?.[id]?.mode ?? 'production';
+    const result = await provider.checkCredentials(store);
+    const flash: Flash = result.ok
+      ? { kind: 'ok', text: format(t.credentialsOk, { provider: name, mode: t[mode] }) }
+      : result.error.kind === 'misconfigured'
+        ? { kind: 'error', text: format(t.credentialsMissing, { provider: name }) }
+        : {
+            kind: 'error',
+            text: format(t.credentialsBad, { provider: name, message: result.error.message }),
+          };
+    await renderSettings(req, res, deps, session, { flash });
+  });
+
+  router.post('/settings/conekta/webhook', ...authed, async (req, res) => {
+    const session = res.locals.admin as AdminSession;
+    const t = settingsMessages(session.lang);
+    const provider = deps.providers.get('conekta');
+    if (!provider?.registerWebhook) {
+      return renderSettings(req, res, deps, session, {
+        flash: { kind: 'error', text: format(t.notAvailable, { provider: 'Conekta' }) },
+      });
+    }
+    const result = await provider.registerWebhook(
+      await storeContext(deps, session.storeId),
+      `${deps.appUrl}/webhooks/conekta`,
+    );
+    const flash: Flash = result.ok
+      ? { kind: 'ok', text: result.created ? t.webhookRegistered : t.webhookExisted }
+      : {
+          kind: 'error',
+          text: format(t.credentialsBad, { provider: 'Conekta', message: result.error.message }),
+        };
+    await renderSettings(req, res, deps, session, { flash });
+  });
+
+  router.post('/settings/retry/:paymentId', ...authed, async (req, res) => {
+    const session = res.locals.admin as AdminSession;
+    const t = settingsMessages(session.lang);
+    const payment = await findPayment(deps.db, req.params.paymentId as string);
+    if (!payment || payment.storeId !== session.storeId) {
+      return renderSettings(req, res, deps, session, {
+        status: 404,
+        flash: { kind: 'error', text: t.notFoundPayment },
+      });
+    }
+    await retryFailedUpdates(deps.db, payment.id);
+    deps.sync.kick();
+    req.log.info({ paymentId: payment.id }, 'ecwid update retried by the merchant');
+    await renderSettings(req, res, deps, session, { flash: { kind: 'ok', text: t.retried } });
+  });
+
+  router.post('/settings/refund/:paymentId', ...authed, async (req, res) => {
+    const session = res.locals.admin as AdminSession;
+    const t = settingsMessages(session.lang);
+    const body = req.body as SettingsForm;
+    const payment = await findPayment(deps.db, req.params.paymentId as string);
+    if (!payment || payment.storeId !== session.storeId) {
+      return renderSettings(req, res, deps, session, {
+        status: 404,
+        flash: { kind: 'error', text: t.notFoundPayment },
+      });
+    }
+    const amount = parseMajorAmount(String(body.amount ?? ''), payment.total.currency);
+    const refundKey = typeof body.rk === 'string' && /^[\w-]{16,64}$/.test(body.rk) ? body.rk : null;
+    const maximum = formatMajor({
+      amount: payment.total.amount - payment.refundedAmount,
+      currency: payment.total.currency,
+    });
+    if (amount === null || refundKey === null) {
+      return renderSettings(req, res, deps, session, {
+        status: 422,
+        flash: { kind: 'error', text: format(t.refundInvalid, { max: maximum }) },
+      });
+    }
+    const outcome = await refundPayment(deps, {
+      storeId: session.storeId,
+      paymentId: payment.id,
+      amount,
+      refundKey,
+    });
+    const [status, flash]: [number, Flash] =
+      outcome.kind === 'refunded'
+        ? [200, { kind: 'ok', text: t.refunded }]
+        : outcome.kind === 'invalid_amount'
+          ? [422, { kind: 'error', text: format(t.refundInvalid, { max: maximum }) }]
+          : outcome.kind === 'not_refundable'
+            ? [409, { kind: 'error', text: t.refundNotAllowed }]
+            : outcome.kind === 'already_done'
+              ? [409, { kind: 'error', text: t.refundDuplicate }]
+              : outcome.kind === 'provider_error'
+                ? [502, { kind: 'error', text: format(t.refundFailed, { message: outcome.message }) }]
+                : [404, { kind: 'error', text: t.notFoundPayment }];
+    await renderSettings(req, res, deps, session, { status, flash });
+  });
+
+  return router;
+}
+
+/** Framable by the Ecwid admin only (and, in demo mode, by the local demo pages). */
+function frameableBy(deps: SettingsDeps) {
+  const ancestors = [
+    ECWID_ADMIN_ORIGIN,
+    ...(deps.demo ? ["'self'", 'http://localhost:*', 'http://127.0.0.1:*'] : []),
+  ];
+  const assets = deps.demo ? '' : ` ${ECWID_SDK_HOST} ${ECWID_CSS_HOST}`;
+  const csp = [
+    "default-src 'self'",
+    `script-src 'self'${assets}`,
+    `style-src 'self'${assets}`,
+    "img-src 'self' data:",
+    "connect-src 'self'",
+    "object-src 'none'",
+    "base-uri 'none'",
+    "form-action 'self'",
+    `frame-ancestors ${ancestors.join(' ')}`,
+  ].join('; ');
+  return (_req: Request, res: Response, next: NextFunction) => {
+    res.setHeader('Content-Security-Policy', csp);
+    res.removeHeader('X-Frame-Options');
+    res.set('Cache-Control', 'no-store');
+    next();
+  };
+}
+
+/** Refuses cross-site form posts (CSRF): the browser says where a POST comes from. */
+function sameOriginOnly(deps: SettingsDeps) {
+  const ours = new URL(deps.appUrl).origin;
+  return (req: Request, res: Response, next: NextFunction) => {
+    const origin = req.get('origin');
+    const site = req.get('sec-fetch-site');
+    if ((origin && origin !== 'null' && origin !== ours) || site === 'cross-site') {
+      req.log.warn({ origin, site }, 'cross-site settings post refused');
+      return void res.status(403).type('text/plain').send('Cross-site request refused.');
+    }
+    next();
+  };
+}
+
+function requireAdmin(deps: SettingsDeps) {
+  return (req: Request, res: Response, next: NextFunction) => {
+    const verified = verifyAdminToken(deps.secrets, (req.body as SettingsForm | undefined)?.t);
+    if (!verified.ok) {
+      req.log.warn({ reason: verified.reason }, 'settings token refused');
+      return void res
+        .status(403)
+        .type('text/plain')
+        .send(settingsMessages('es').forbidden + '\n' + settingsMessages('en').forbidden);
+    }
+    res.locals.admin = verified.session;
+    next();
+  };
+}
+
+async function renderSettings(
+  req: Request,
+  res: Response,
+  deps: SettingsDeps,
+  session: AdminSession,
+  opts: {
+    status?: number;
+    flash?: Flash;
+    errors?: Record<string, string>;
+    submitted?: SettingsForm;
+    filter?: PaymentState;
+  } = {},
+): Promise<void> {
+  const t = settingsMessages(session.lang);
+  const store = await findStore(deps.db, session.storeId);
+  const stored = readStoredSettings(store?.settings);
+  const submittedValue = (name: string) => {
+    const v = opts.submitted?.[name];
+    return typeof v === 'string' ? v : undefined;
+  };
+  const providers = PROVIDER_IDS.filter((id) => deps.providers.has(id) || stored?.providers[id]).map((id) => {
+    const saved = stored?.providers[id];
+    const def = PROVIDER_FORMS[id];
+    const options = {
+      ...DEFAULT_CONEKTA_OPTIONS,
+      ...(saved?.options ?? {}),
+    } as typeof DEFAULT_CONEKTA_OPTIONS;
+    return {
+      id,
+      name: PROVIDER_NAMES[id],
+      enabled: stored ? stored.enabledProviders.includes(id) : deps.defaultProviders.includes(id),
+      mode: saved?.mode ?? 'sandbox',
+      currencies: def.currencies.map((c) => ({ code: c, checked: saved?.currencies.includes(c) ?? false })),
+      envs: MODES.map((env) => ({
+        env,
+        label: t[env],
+        fields: def.fields.map((f) => {
+          const name = `${id}_${env}_${f.name}`;
+          return {
+            name,
+            label: t[`field_${f.name}` as keyof SettingsMessages] ?? f.name,
+            secret: f.secret,
+            kind: f.kind,
+            value: f.secret ? '' : (submittedValue(name) ?? saved?.[env][f.name] ?? ''),
+            masked: f.secret ? maskedValue(f, saved?.[env][f.name], deps.secrets) : '',
+            error: opts.errors?.[name]
+              ? t[`error_${opts.errors[name]}` as keyof SettingsMessages]
+              : undefined,
+          };
+        }),
+      })),
+      webhookUrl: id === 'conekta' ? `${deps.appUrl}/webhooks/conekta` : null,
+      canCheck: Boolean(deps.providers.get(id)?.checkCredentials),
+      canRegisterWebhook: Boolean(deps.providers.get(id)?.registerWebhook),
+      conekta:
+        id === 'conekta'
+          ? {
+              methods: CONEKTA_METHODS.map((m) => ({
+                id: m,
+                label: t[`method_${m}`],
+                checked: options.allowedMethods.includes(m),
+              })),
+              lifetime: options.checkoutLifetimeHours,
+            }
+          : null,
+      errors: Object.fromEntries(
+        Object.entries(opts.errors ?? {})
+          .filter(([k]) => k.startsWith(`${id}_`))
+          .map(([k, v]) => [k, t[`error_${v}` as keyof SettingsMessages]]),
+      ),
+    };
+  });
+  const payments = (await listPayments(deps.db, session.storeId, opts.filter)).map((p) => ({
+    ...p,
+    display: formatForDisplay({ amount: p.amount, currency: p.currency }, session.lang),
+    refundable: p.state === 'paid' || p.state === 'partially_refunded',
+    remaining: formatMajor({ amount: p.amount - p.refundedAmount, currency: p.currency }),
+    refundLabel: p.provider && deps.providers.get(p.provider)?.refund ? t.refund : t.recordRefund,
+    manualRefund: !(p.provider && deps.providers.get(p.provider)?.refund),
+    attentionText: p.attention
+      ? (t[`attention_${p.attention}` as keyof SettingsMessages] ?? p.attention)
+      : null,
+    syncText: p.syncStatus ? t[`sync_${p.syncStatus}`] : '—',
+    refundKey: randomBytes(12).toString('base64url'),
+  }));
+  res.status(opts.status ?? 200);
+  res.render('settings', {
+    lang: session.lang,
+    t,
+    demo: deps.demo,
+    externalAssets: !deps.demo,
+    clientId: deps.clientId,
+    sdkUrl: `${ECWID_SDK_HOST}/ecwid-sdk/js/1.3.0/ecwid-app.js`,
+    cssUrl: `${ECWID_CSS_HOST}/ecwid-sdk/css/1.3.19/ecwid-app-ui.css`,
+    token: issueAdminToken(deps.secrets, session),
+    flash: opts.flash,
+    providers,
+    payments,
+    states: PAYMENT_STATES,
+    filter: opts.filter ?? '',
+    perPaymentNote: (name: string) => format(t.perPaymentWebhook, { provider: name }),
+    webhookLabel: (name: string) => format(t.webhookUrl, { provider: name }),
+  });
+}
