@@ -71,7 +71,7 @@ export function settingsRoutes(deps: SettingsDeps): Router {
     await renderSettings(req, res, deps, { storeId: admin.storeId, lang: admin.lang });
   });
 
-  const authed = [frameable, form, sameOriginOnly(deps), requireAdmin(deps)];
+  const authed = [frameable, form, sameOriginOnly(), requireAdmin(deps)];
 
   router.post('/settings', ...authed, async (req, res) => {
     const session = res.locals.admin as AdminSession;
@@ -236,11 +236,12 @@ function frameableBy(deps: SettingsDeps) {
 }
 
 /** Refuses cross-site form posts (CSRF): the browser says where a POST comes from. */
-function sameOriginOnly(deps: SettingsDeps) {
-  const ours = new URL(deps.appUrl).origin;
+function sameOriginOnly() {
   return (req: Request, res: Response, next: NextFunction) => {
     const origin = req.get('origin');
     const site = req.get('sec-fetch-site');
+    // Same origin as the page itself (behind a proxy, trust proxy makes req.protocol the public one).
+    const ours = `${req.protocol}://${req.get('host')}`;
     if ((origin && origin !== 'null' && origin !== ours) || site === 'cross-site') {
       req.log.warn({ origin, site }, 'cross-site settings post refused');
       return void res.status(403).type('text/plain').send('Cross-site request refused.');

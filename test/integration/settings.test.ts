@@ -82,7 +82,7 @@ describe.each(testDatabases())('settings page and dashboard on %s', (kind) => {
     return res;
   };
   const post = (path: string, form: Record<string, string | string[]>) =>
-    request(app.url).post(path).set('Origin', app.url).type('form').send(form);
+    request(app.url).post(path).set('Origin', app.url).set('Sec-Fetch-Site', 'same-origin').type('form').send(form);
   const storedSettings = async () =>
     (await t.db.query<{ settings: unknown }>('SELECT settings FROM stores WHERE store_id = $1', [STORE]))[0]
       ?.settings;
