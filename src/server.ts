@@ -1,6 +1,5 @@
 import type { AddressInfo } from 'node:net';
 import { createServer, type Server } from 'node:http';
-import { Router } from 'express';
 import { createApp } from './app';
 import { ConfigError, loadConfig, type Config } from './config';
 import { openDatabase, type Db } from './db';
@@ -9,7 +8,8 @@ import { createLogger, type Logger } from './logger';
 import { EcwidSync, type EcwidSyncOptions } from './payments/ecwidSync';
 import { Reconciler, type ReconcileOptions } from './payments/reconcile';
 import type { PaymentProvider, ProviderRegistry } from './providers/types';
-import { createEcwidSimulator } from './sandbox/ecwid/router';
+import { builtInProviders } from './providers/builtIn';
+import { demoSimulators } from './sandbox';
 import { createSecrets } from './secrets';
 
 export interface RunningServer {
@@ -34,26 +34,6 @@ export interface StartOptions {
   worker?: boolean;
 }
 
-/** The providers shipped with the app; the provider issues add theirs here. */
-function builtInProviders(_config: Config): PaymentProvider[] {
-  return [];
-}
-
-/** The simulators mounted under /sandbox in demo mode. */
-function demoSimulators(config: Config): Router {
-  const sandbox = Router();
-  sandbox.use(
-    '/ecwid',
-    createEcwidSimulator({
-      clientId: config.ecwid.clientId,
-      clientSecret: config.ecwid.clientSecret,
-      paymentUrl: `${config.appUrl}/ecwid/payment`,
-      publicBaseUrl: `${config.appUrl}/sandbox/ecwid`,
-    }).router,
-  );
-  return sandbox;
-}
-
 export async function startServer(config: Config, opts: StartOptions = {}): Promise<RunningServer> {
   const logger = opts.logger ?? createLogger({ level: config.logLevel, pretty: config.prettyLogs });
   for (const warning of config.warnings) logger.warn(warning);
@@ -75,20 +55,23 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   const appUrl =
     config.port === 0 && config.appUrl.endsWith(':0') ? `http://127.0.0.1:${port}` : config.appUrl;
 
+  // Demo defaults point at the mounted simulator: follow the real port there too.
+  const ecwidApiUrl = config.ecwid.apiUrl.startsWith(`${config.appUrl}/sandbox/`)
+    ? appUrl + config.ecwid.apiUrl.slice(config.appUrl.length)
+    : config.ecwid.apiUrl;
   const registry: ProviderRegistry = new Map(
-    [...builtInProviders(config), ...(opts.providers ?? [])].map((p) => [p.id, p]),
+    [...builtInProviders(config, appUrl), ...(opts.providers ?? [])].map((p) => [p.id, p]),
   );
-  const sync = new EcwidSync(
-    { db, ecwid: createEcwidClient(config.ecwid.apiUrl), secrets, logger },
-    opts.sync,
-  );
+  const sync = new EcwidSync({ db, ecwid: createEcwidClient(ecwidApiUrl), secrets, logger }, opts.sync);
 
   const paymentDeps = {
     db,
     secrets,
     logger,
     providers: registry,
-    defaultProviders: config.defaultProviders,
+    // Demo mode with no PAYMENT_PROVIDERS offers every built-in provider (each on its simulator).
+    defaultProviders:
+      config.demo && config.defaultProviders.length === 0 ? [...registry.keys()] : config.defaultProviders,
     appUrl,
     sync,
   };
@@ -98,7 +81,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     clientSecret: config.ecwid.clientSecret,
     clientId: config.ecwid.clientId,
     demo: config.demo,
-    ...(config.demo ? { sandbox: demoSimulators({ ...config, appUrl }) } : {}),
+    ...(config.demo ? { sandbox: demoSimulators(config, appUrl) } : {}),
   });
   server.on('request', app);
 

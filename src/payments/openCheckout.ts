@@ -11,7 +11,8 @@ export type OpenCheckoutResult =
   | { kind: 'no_provider'; payment: Payment }
   /** The payment already has an outcome: the return route settles the shopper's way back. */
   | { kind: 'settled'; payment: Payment }
-  | { kind: 'provider_error'; payment: Payment; message: string }
+  /** The provider did not create the checkout; `retryable` when trying again may help (it was down). */
+  | { kind: 'provider_error'; payment: Payment; message: string; retryable: boolean }
   | { kind: 'not_found' };
 
 /**
@@ -54,7 +55,8 @@ export async function openCheckout(
   });
   if (!created.ok) {
     log.warn({ kind: created.error.kind, reason: created.error.message }, 'provider checkout not created');
-    return { kind: 'provider_error', payment, message: created.error.message };
+    const retryable = created.error.kind === 'unavailable' || created.error.kind === 'invalid_response';
+    return { kind: 'provider_error', payment, message: created.error.message, retryable };
   }
   const recorded = await deps.db.transaction(async (tx) => {
     const row = await recordCheckout(tx, payment, {

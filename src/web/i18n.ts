@@ -24,6 +24,8 @@ const es = {
   tooLarge: 'La solicitud es demasiado grande.',
   noProvider: 'No hay un medio de pago disponible para {currency} en esta tienda.',
   providerError: 'El medio de pago no respondió. Puedes intentarlo de nuevo en un momento.',
+  providerRefused:
+    'Este medio de pago no puede procesar este pedido. Vuelve a la tienda y elige otro medio de pago.',
   paymentFailed: 'El pago no se completó. Puedes intentarlo de nuevo o elegir otro medio de pago.',
   serverError: 'Algo salió mal de nuestro lado. Inténtalo de nuevo en un momento.',
   pageNotFound: 'Esta página no existe.',
@@ -51,6 +53,8 @@ const en: typeof es = {
   tooLarge: 'The request is too large.',
   noProvider: 'No payment method is available for {currency} in this store.',
   providerError: 'The payment provider did not answer. You can try again in a moment.',
+  providerRefused:
+    'This payment method cannot process this order. Go back to the store and choose another one.',
   paymentFailed: 'The payment was not completed. You can try again or choose another payment method.',
   serverError: 'Something went wrong on our side. Please try again in a moment.',
   pageNotFound: 'This page does not exist.',

@@ -86,12 +86,15 @@ export function paymentRoutes(deps: PaymentDeps & { clientSecret: string }): Rou
           backUrl: withErrorMessage(payment.returnUrl, message),
         });
       }
-      case 'provider_error':
-        return renderError(req, res, 502, 'providerError', {
-          lang: result.payment.lang,
-          retryUrl: `/pay/${result.payment.id}/checkout`,
-          backUrl: withErrorMessage(result.payment.returnUrl, messages(result.payment.lang).providerError),
+      case 'provider_error': {
+        const { payment } = result;
+        const key = result.retryable ? 'providerError' : 'providerRefused';
+        return renderError(req, res, result.retryable ? 502 : 422, key, {
+          lang: payment.lang,
+          ...(result.retryable ? { retryUrl: `/pay/${payment.id}/checkout` } : {}),
+          backUrl: withErrorMessage(payment.returnUrl, messages(payment.lang)[key]),
         });
+      }
     }
   });
 

@@ -40,6 +40,7 @@ describe.each(testDatabases())('payment journey with a provider double on %s', (
     await t.reset();
     ecwid.state.reset();
     double.knobs.failCheckout = false;
+    double.knobs.refuseCheckout = false;
     double.knobs.failStatus = false;
   });
 
@@ -212,6 +213,20 @@ describe.each(testDatabases())('payment journey with a provider double on %s', (
       expect(res.text).toContain(`href="/pay/${paymentId}/checkout"`);
       double.knobs.failCheckout = false;
       expect((await flow.checkout(paymentId)).location).toContain('pay.double.example');
+    });
+
+    it('a provider that refuses the order gives a way back to the store, not a useless retry', async () => {
+      const { paymentId } = await flow.start({ currency: 'CLP', total: 1000 });
+      double.knobs.refuseCheckout = true;
+      try {
+        const res = await request(app.url).get(`/pay/${paymentId}/checkout`);
+        expect(res.status).toBe(422);
+        expect(res.text).toContain('Este medio de pago no puede procesar este pedido');
+        expect(res.text).not.toContain('id="retry"');
+        expect(res.text).toContain('id="back-to-store"');
+      } finally {
+        double.knobs.refuseCheckout = false;
+      }
     });
 
     it('unknown payment ids get a 404 page', async () => {

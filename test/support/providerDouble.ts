@@ -31,7 +31,7 @@ export function createProviderDouble(
     { status: ProviderObservation['status']; amount: Money; externalTransactionId?: string }
   >();
   const calls = { createCheckout: 0, fetchStatus: 0 };
-  const knobs = { failCheckout: false, failStatus: false, hangCheckout: false };
+  const knobs = { failCheckout: false, refuseCheckout: false, failStatus: false, hangCheckout: false };
 
   const provider: PaymentProvider = {
     id,
@@ -41,6 +41,9 @@ export function createProviderDouble(
       calls.createCheckout++;
       if (knobs.hangCheckout) return new Promise(() => undefined);
       if (knobs.failCheckout) return { ok: false, error: { kind: 'unavailable', message: 'double is down' } };
+      if (knobs.refuseCheckout) {
+        return { ok: false, error: { kind: 'rejected', message: 'double cannot take this order' } };
+      }
       const reference = `ref_${randomBytes(8).toString('hex')}`;
       statuses.set(reference, { status: 'open', amount: payment.total });
       return {
