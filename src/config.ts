@@ -66,6 +66,7 @@ const envSchema = z.object({
   ETPAY_PMT_URL: optionalUrl,
   CONEKTA_PRIVATE_KEY: optionalString,
   CONEKTA_API_URL: optionalUrl,
+  CONEKTA_LIVEMODE: z.preprocess(blankAsUnset(true), z.enum(['true', 'false']).optional()),
   ECARTPAY_PUBLIC_KEY: optionalString,
   ECARTPAY_PRIVATE_KEY: optionalString,
   ECARTPAY_API_URL: optionalUrl,
@@ -95,7 +96,8 @@ export interface Config {
   secretKey: string;
   defaultProviders: ProviderId[];
   etpay: { merchantCode?: string; merchantApiToken?: string; apiUrl?: string; pmtUrl?: string };
-  conekta: { privateKey?: string; apiUrl: string };
+  /** livemode: whether CONEKTA_PRIVATE_KEY is a live key (Conekta keys do not say; objects carry livemode). */
+  conekta: { privateKey?: string; apiUrl: string; livemode: boolean };
   ecartpay: { publicKey?: string; privateKey?: string; apiUrl: string; webhookSecret?: string };
   /** How often open payments are checked with their provider, and from what age. */
   reconcile: { intervalMs: number; minAgeMs: number };
@@ -172,7 +174,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       apiUrl: e.ETPAY_API_URL,
       pmtUrl: e.ETPAY_PMT_URL,
     },
-    conekta: { privateKey: e.CONEKTA_PRIVATE_KEY, apiUrl: e.CONEKTA_API_URL ?? 'https://api.conekta.io' },
+    conekta: {
+      privateKey: e.CONEKTA_PRIVATE_KEY,
+      apiUrl: e.CONEKTA_API_URL ?? 'https://api.conekta.io',
+      // Production deployments take live keys unless told otherwise; demo mode never does.
+      livemode: e.CONEKTA_LIVEMODE ? e.CONEKTA_LIVEMODE === 'true' : !demo,
+    },
     ecartpay: {
       publicKey: e.ECARTPAY_PUBLIC_KEY,
       privateKey: e.ECARTPAY_PRIVATE_KEY,

@@ -60,7 +60,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     ? appUrl + config.ecwid.apiUrl.slice(config.appUrl.length)
     : config.ecwid.apiUrl;
   const registry: ProviderRegistry = new Map(
-    [...builtInProviders(config, appUrl), ...(opts.providers ?? [])].map((p) => [p.id, p]),
+    [...builtInProviders(config, appUrl, { db, logger }), ...(opts.providers ?? [])].map((p) => [p.id, p]),
   );
   const sync = new EcwidSync({ db, ecwid: createEcwidClient(ecwidApiUrl), secrets, logger }, opts.sync);
 

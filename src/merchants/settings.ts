@@ -150,11 +150,19 @@ export function parseSettingsForm(
     return (Array.isArray(v) ? v[0] : v)?.trim() ?? '';
   };
 
-  const enabledProviders = PROVIDER_IDS.filter((id) => one(`enabled_${id}`) === 'on');
+  // A provider's section is in the form when its mode selector is; others keep what was saved.
+  const inForm = (id: ProviderId) => form[`${id}_mode`] !== undefined;
+  const enabledProviders = PROVIDER_IDS.filter((id) =>
+    inForm(id) ? one(`enabled_${id}`) === 'on' : (previous?.enabledProviders.includes(id) ?? false),
+  );
   const providers: StoredSettings['providers'] = {};
   for (const id of PROVIDER_IDS) {
     const def = PROVIDER_FORMS[id];
     const before = previous?.providers[id];
+    if (!inForm(id)) {
+      if (before) providers[id] = before;
+      continue;
+    }
     const mode = one(`${id}_mode`) || before?.mode || 'sandbox';
     if (!(MODES as readonly string[]).includes(mode)) errors[`${id}_mode`] = 'invalidChoice';
     const currencies = list(`${id}_currencies`);

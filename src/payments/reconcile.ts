@@ -77,6 +77,8 @@ export class Reconciler {
       const after = await refreshStatus(this.deps, payment, 'reconcile');
       if (after.state !== payment.state) changed++;
     }
+    // Receipts only refuse replays within a signature's lifetime (minutes): a week is plenty.
+    await this.deps.db.query("DELETE FROM webhook_receipts WHERE received_at < now() - interval '7 days'");
     if (rows.length > 0) this.deps.logger.info({ checked: rows.length, changed }, 'reconciliation round');
     return { checked: rows.length, changed };
   }

@@ -127,7 +127,13 @@ export interface NotificationLookup {
 
 export type NotificationResult =
   /** Verified: apply this observation to this payment. */
-  | { kind: 'observation'; paymentId: string; observation: ProviderObservation }
+  | {
+      kind: 'observation';
+      paymentId: string;
+      observation: ProviderObservation;
+      /** A webhook id recorded as received (replay refusal): forgotten again if applying fails. */
+      receipt?: string;
+    }
   /** Authentic or harmless but nothing to do (ping, an order that is not ours): 200. */
   | { kind: 'ignore'; reason: string }
   /** Forged, malformed or mismatched: refused with this 4xx, nothing changed. */

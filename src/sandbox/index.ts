@@ -1,5 +1,7 @@
 import { Router } from 'express';
 import type { Config } from '../config';
+import { createConektaSimulator, DEMO_CONEKTA_PRIVATE_KEY } from './conekta/router';
+import { createEcartPaySimulator, DEMO_ECARTPAY_WEBHOOK_SECRET } from './ecartpay/router';
 import { createEcwidSimulator } from './ecwid/router';
 import { createEtpaySimulator } from './etpay/router';
 
@@ -16,5 +18,20 @@ export function demoSimulators(config: Config, appUrl: string): Router {
     }).router,
   );
   sandbox.use('/etpay', createEtpaySimulator({ publicBaseUrl: `${appUrl}/sandbox/etpay` }).router);
+  sandbox.use(
+    '/conekta',
+    createConektaSimulator({
+      privateKeys: [DEMO_CONEKTA_PRIVATE_KEY],
+      publicBaseUrl: `${appUrl}/sandbox/conekta`,
+      webhookUrl: `${appUrl}/webhooks/conekta`,
+    }).router,
+  );
+  sandbox.use(
+    '/ecartpay',
+    createEcartPaySimulator({
+      publicBaseUrl: `${appUrl}/sandbox/ecartpay`,
+      webhookSecret: DEMO_ECARTPAY_WEBHOOK_SECRET,
+    }).router,
+  );
   return sandbox;
 }

@@ -2,6 +2,7 @@ import express, { Router } from 'express';
 import { applyProviderStatus } from '../payments/applyProviderStatus';
 import type { PaymentDeps } from '../payments/deps';
 import { notificationLookup } from '../payments/providerContext';
+import { forgetReceipt } from '../payments/webhookReceipts';
 
 /**
  * Provider notifications: `POST /webhooks/{provider}` (account-wide URLs, e.g. Conekta) and
@@ -46,12 +47,20 @@ export function webhookRoutes(deps: PaymentDeps): Router {
             .json({ error: 'notification_refused', reason: 'payment does not match the URL' });
         }
         req.log = req.log.child({ paymentId: notification.paymentId });
-        const applied = await applyProviderStatus(
-          deps,
-          notification.paymentId,
-          notification.observation,
-          `${provider.id}:notification`,
-        );
+        let applied;
+        try {
+          applied = await applyProviderStatus(
+            deps,
+            notification.paymentId,
+            notification.observation,
+            `${provider.id}:notification`,
+          );
+        } catch (error) {
+          // Not recorded: let the provider's retry through instead of refusing it as a replay.
+          if (notification.receipt)
+            await forgetReceipt(deps.db, provider.id, notification.receipt).catch(() => undefined);
+          throw error;
+        }
         if (applied.kind === 'not_found') return res.status(404).json({ error: 'payment_not_found' });
         if (applied.kind === 'mismatch') return res.status(422).json({ error: 'amount_mismatch' });
         return res.status(200).json({ ok: true, result: applied.kind, state: applied.payment.state });

@@ -33,6 +33,7 @@ const etpayFields = (over: Record<string, string> = {}) => ({
   etpay_sandbox_merchantApiToken: 'etpay-api-token-SECRET-9876',
   etpay_sandbox_apiUrl: 'https://api-sandbox.etpay.example',
   etpay_sandbox_pmtUrl: 'https://pmt-sandbox.etpay.example',
+  conekta_mode: 'sandbox',
   conekta_methods: ['card', 'cash'],
   conekta_lifetime_hours: '24',
   ...over,
@@ -82,7 +83,12 @@ describe.each(testDatabases())('settings page and dashboard on %s', (kind) => {
     return res;
   };
   const post = (path: string, form: Record<string, string | string[]>) =>
-    request(app.url).post(path).set('Origin', app.url).set('Sec-Fetch-Site', 'same-origin').type('form').send(form);
+    request(app.url)
+      .post(path)
+      .set('Origin', app.url)
+      .set('Sec-Fetch-Site', 'same-origin')
+      .type('form')
+      .send(form);
   const storedSettings = async () =>
     (await t.db.query<{ settings: unknown }>('SELECT settings FROM stores WHERE store_id = $1', [STORE]))[0]
       ?.settings;

@@ -69,7 +69,9 @@ export function requirePostgresUrl(): string {
 }
 
 async function truncateAll(db: Db): Promise<void> {
-  await db.exec('TRUNCATE ecwid_updates, payment_events, payments, stores RESTART IDENTITY CASCADE');
+  await db.exec(
+    'TRUNCATE ecwid_updates, payment_events, payments, stores, webhook_receipts RESTART IDENTITY CASCADE',
+  );
 }
 
 /**

@@ -200,7 +200,12 @@ export function createEcartPayProvider(options: EcartPayProviderOptions): EcartP
       }
       return { kind: 'ignore', reason: observed.message };
     }
-    return { kind: 'observation', paymentId: found.payment.id, observation: observed.observation };
+    return {
+      kind: 'observation',
+      paymentId: found.payment.id,
+      observation: observed.observation,
+      ...(receipt !== null ? { receipt } : {}),
+    };
   }
 
   async function refund(input: RefundInput): Promise<RefundResult> {

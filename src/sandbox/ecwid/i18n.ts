@@ -8,6 +8,8 @@ export function simLang(value: unknown): SimLang {
 const es = {
   demoBanner: 'Demo / simulador de Ecwid: ninguna compra es real',
   storeTitle: 'Tienda Demo',
+  merchantView: 'Vista del comerciante',
+  adminTitle: 'Panel de Ecwid (simulado): app de pagos',
   storeIntro: 'Una tienda Ecwid simulada para probar la app de pagos. Elige un carrito y paga.',
   carts: 'Carritos',
   items: 'Productos',
@@ -51,6 +53,8 @@ const es = {
 const en: typeof es = {
   demoBanner: 'Demo / Ecwid simulator: no purchase is real',
   storeTitle: 'Demo Store',
+  merchantView: 'Merchant view',
+  adminTitle: 'Ecwid admin (simulated): payments app',
   storeIntro: 'A simulated Ecwid store to try the payment app. Pick a cart and pay.',
   carts: 'Carts',
   items: 'Items',

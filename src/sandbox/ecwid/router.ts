@@ -1,3 +1,4 @@
+import { encryptEcwidPayload } from '../../ecwid/crypto';
 import path from 'node:path';
 import ejs from 'ejs';
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
@@ -189,6 +190,7 @@ export function createEcwidSimulator(opts: EcwidSimulatorOptions): EcwidSimulato
     view: string,
     data: Record<string, unknown>,
     status = 200,
+    frameSrc?: string,
   ): Promise<void> {
     const html = await ejs.renderFile(path.join(SIM_VIEWS, `${view}.ejs`), { formatAmount, ...data });
     const paymentOrigin = originOf(paymentUrl);
@@ -205,6 +207,7 @@ export function createEcwidSimulator(opts: EcwidSimulatorOptions): EcwidSimulato
           `form-action 'self'${paymentOrigin ? ` ${paymentOrigin}` : ''}`,
           "base-uri 'none'",
           "frame-ancestors 'none'",
+          ...(frameSrc ? [`frame-src ${frameSrc}`] : []),
         ].join('; '),
         'Referrer-Policy': 'no-referrer',
       })
@@ -556,6 +559,37 @@ export function createEcwidSimulator(opts: EcwidSimulatorOptions): EcwidSimulato
   });
 
   router.use('/store', store);
+
+  // ---------------------------------------------------------------- Admin (merchant view)
+
+  /**
+   * The Ecwid admin as a merchant sees it: the app's settings page in an iframe of another origin
+   * (localhost ↔ 127.0.0.1), opened with an encrypted payload exactly as Ecwid does.
+   */
+  router.get('/admin', async (req, res) => {
+    const lang = simLang(req.query.lang);
+    const storeId = Number(req.query.storeId ?? DEFAULT_STORE_ID);
+    if (!Number.isSafeInteger(storeId) || storeId <= 0)
+      return errorPage(res, lang, 400, simTexts(lang).invalidCheckout);
+    const token = state.ensureStore(storeId);
+    const payload = encryptEcwidPayload(
+      JSON.stringify({ store_id: storeId, access_token: token, lang, view_mode: 'PAGE' }),
+      opts.clientSecret,
+      'cbc',
+    );
+    const settings = new URL('/settings', paymentUrl.startsWith('http') ? paymentUrl : baseUrlOf(req, res));
+    // Another origin than the admin page's own, as Ecwid's admin (my.ecwid.com) is to the app.
+    settings.hostname = req.hostname === 'localhost' ? '127.0.0.1' : 'localhost';
+    settings.searchParams.set('payload', payload);
+    settings.searchParams.set('app_state', '');
+    await render(
+      res,
+      'admin',
+      { lang, t: simTexts(lang), base: mountPath(res), settingsUrl: settings.toString(), storeId },
+      200,
+      settings.origin,
+    );
+  });
 
   return {
     router,

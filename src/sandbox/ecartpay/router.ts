@@ -1,0 +1,448 @@
+import path from 'node:path';
+import ejs from 'ejs';
+import express, { type NextFunction, type Request, type Response, type Router } from 'express';
+import { z } from 'zod';
+import { VIEWS_DIR } from '../../paths';
+import { formatAmount, simLang, simTexts, type SimLang } from './i18n';
+import {
+  DEMO_ECARTPAY_PRIVATE_KEY,
+  DEMO_ECARTPAY_PUBLIC_KEY,
+  ECART_OPERATIONS,
+  EcartPaySimulatorState,
+  type EcartOperation,
+  type RecordedCall,
+  type SimEcartOrder,
+} from './state';
+
+export { DEMO_ECARTPAY_PRIVATE_KEY, DEMO_ECARTPAY_PUBLIC_KEY, DEMO_ECARTPAY_WEBHOOK_SECRET } from './state';
+
+export interface EcartPaySimulatorOptions {
+  /** The merchant's keys (default: the demo pair). More merchants: `state.addMerchant`. */
+  publicKey?: string;
+  privateKey?: string;
+  /** The account webhook secret: notifications are signed (`x-pay-signature`) when set. */
+  webhookSecret?: string;
+  /** How long tokens live (default 1 hour, as Ecart's). */
+  tokenTtlMs?: number;
+  /**
+   * Absolute URL where this router is reachable (e.g. `https://app.example/sandbox/ecartpay`), used in
+   * `pay_link`. Without it, it is derived from each request (protocol, Host and mount path).
+   */
+  publicBaseUrl?: string;
+}
+
+export interface EcartPaySimulator {
+  router: Router;
+  state: EcartPaySimulatorState;
+}
+
+/** Currencies Ecart Pay's API lists. */
+const CURRENCIES = [
+  'USD',
+  'INR',
+  'MXN',
+  'BRL',
+  'COP',
+  'ARS',
+  'GTQ',
+  'CLP',
+  'PEN',
+  'CAD',
+  'EUR',
+  'AUD',
+] as const;
+
+const SIM_VIEWS = path.join(VIEWS_DIR, 'sandbox', 'ecartpay');
+
+const twoDecimals = (n: number) => Math.abs(n * 100 - Math.round(n * 100)) < 1e-6;
+
+const createOrderSchema = z.object({
+  currency: z.enum(CURRENCIES),
+  email: z.string().max(320).optional(),
+  first_name: z.string().max(200).optional(),
+  last_name: z.string().max(200).optional(),
+  phone: z.string().max(40).optional(),
+  items: z
+    .array(
+      z.object({
+        name: z.string().min(1).max(500),
+        quantity: z.number().int().positive().max(100_000),
+        price: z.number().nonnegative().max(1e10).refine(twoDecimals, 'price has more than 2 decimals'),
+      }),
+    )
+    .min(1)
+    .max(100),
+  notify_url: z
+    .url({ protocol: /^https?$/ })
+    .max(2000)
+    .optional(),
+  redirect_url: z
+    .url({ protocol: /^https?$/ })
+    .max(2000)
+    .optional(),
+});
+
+const refundSchema = z.object({
+  amount: z.number().positive().refine(twoDecimals, 'amount has more than 2 decimals'),
+  reason: z.enum(['requested', 'duplicate', 'fraudulent']).optional(),
+});
+
+const operation = z.enum(ECART_OPERATIONS).optional();
+const faultsSchema = z
+  .object({
+    clear: z.boolean().optional(),
+    failNext: z
+      .object({
+        count: z.number().int().min(0).max(10_000),
+        status: z.number().int().min(400).max(599).optional(),
+        operation,
+      })
+      .optional(),
+    slowAnswers: z.object({ ms: z.number().min(0).max(600_000), operation }).optional(),
+    loseNotifications: z.number().int().min(0).max(10_000).optional(),
+    duplicateNotifications: z.number().int().min(0).max(10_000).optional(),
+    notificationDelayMs: z.number().min(0).max(600_000).optional(),
+    skewTotals: z
+      .object({ hundredths: z.number().int(), count: z.number().int().min(0).optional() })
+      .optional(),
+    tokenTtlMs: z.number().min(0).max(86_400_000).optional(),
+    retryDelaysMs: z.array(z.number().min(0).max(600_000)).max(10).optional(),
+  })
+  .strict();
+
+/** Ecart's error shape. */
+function ecartError(res: Response, status: number, message: string): void {
+  res.status(status).json({ message, statusCode: status });
+}
+
+function originOf(url: string | undefined): string | null {
+  if (!url) return null;
+  try {
+    return new URL(url).origin;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The Ecart Pay simulator: the REST API under `/api` (token, orders, refunds: the documented
+ * protocol), the hosted pay page at `pay_link` (`/checkout?id=…`, approve / decline / cancel), signed
+ * notifications to each order's `notify_url`, and a control API for tests (`/_control`). Paths are
+ * relative to where the router is mounted.
+ */
+export function createEcartPaySimulator(opts: EcartPaySimulatorOptions = {}): EcartPaySimulator {
+  const state = new EcartPaySimulatorState({
+    merchants: [
+      {
+        publicKey: opts.publicKey ?? DEMO_ECARTPAY_PUBLIC_KEY,
+        privateKey: opts.privateKey ?? DEMO_ECARTPAY_PRIVATE_KEY,
+      },
+    ],
+    ...(opts.webhookSecret ? { webhookSecret: opts.webhookSecret } : {}),
+  });
+  if (opts.tokenTtlMs !== undefined) state.tokenTtlMs = opts.tokenTtlMs;
+  const router = express.Router();
+  router.use((req, res, next) => {
+    res.locals.ecartBase = req.baseUrl;
+    next();
+  });
+  const mountPath = (res: Response): string => String(res.locals.ecartBase ?? '');
+  const baseUrlOf = (req: Request, res: Response): string =>
+    (opts.publicBaseUrl ?? `${req.protocol}://${req.get('host') ?? '127.0.0.1'}${mountPath(res)}`).replace(
+      /\/+$/,
+      '',
+    );
+
+  async function render(
+    res: Response,
+    view: string,
+    data: Record<string, unknown>,
+    status = 200,
+    formTarget?: string,
+  ): Promise<void> {
+    const html = await ejs.renderFile(path.join(SIM_VIEWS, `${view}.ejs`), { formatAmount, ...data });
+    const target = originOf(formTarget);
+    res
+      .status(status)
+      .set({
+        'Content-Type': 'text/html; charset=utf-8',
+        'Cache-Control': 'no-store',
+        // The pay form posts here and is then redirected to the shop: form-action covers both.
+        'Content-Security-Policy': [
+          "default-src 'none'",
+          "script-src 'self'",
+          "style-src 'self'",
+          "img-src 'self' data:",
+          `form-action 'self'${target ? ` ${target}` : ''}`,
+          "base-uri 'none'",
+          "frame-ancestors 'none'",
+        ].join('; '),
+        'Referrer-Policy': 'no-referrer',
+      })
+      .send(html);
+  }
+
+  // ---------------------------------------------------------------- REST API
+
+  const api = express.Router();
+  api.use(express.json({ limit: '1mb' }));
+
+  /** Holds (slow answers), then applies a queued failure. False when the answer is already given (or never will be). */
+  async function gate(op: EcartOperation, res: Response, record: RecordedCall): Promise<boolean> {
+    const delay = state.delayFor(op);
+    if (delay > 0) {
+      record.fault = 'delay';
+      if ((await state.wait(delay)) === 'aborted') return false;
+    }
+    const status = state.nextFault(op);
+    if (status === null) return true;
+    Object.assign(record, { status, fault: 'fail' });
+    ecartError(res, status, `Simulated failure (HTTP ${status})`);
+    return false;
+  }
+
+  function answer(res: Response, record: RecordedCall, status: number, body: unknown): void {
+    record.status = status;
+    res.status(status).json(body);
+  }
+
+  /** The merchant of the raw token in `Authorization`, or a 401 already sent. */
+  function authorize(req: Request, res: Response, record: RecordedCall): string | null {
+    const checked = state.checkToken(req.get('authorization'));
+    if (checked.ok) return checked.merchant;
+    record.auth = checked.auth;
+    answer(res, record, 401, {
+      message: checked.auth === 'expired' ? 'Token expired' : 'Unauthorized',
+      statusCode: 401,
+    });
+    return null;
+  }
+
+  api.post('/authorizations/token', async (req, res) => {
+    const match = /^Basic ([A-Za-z0-9+/=]+)$/.exec(req.get('authorization') ?? '');
+    const decoded = match ? Buffer.from(match[1]!, 'base64').toString('utf8') : '';
+    const colon = decoded.indexOf(':');
+    const record = state.recordCall({
+      operation: 'token',
+      method: 'POST',
+      path: '/authorizations/token',
+      auth: match ? 'ok' : 'missing',
+    });
+    if (!(await gate('token', res, record))) return;
+    const token = colon > 0 ? state.issueToken(decoded.slice(0, colon), decoded.slice(colon + 1)) : null;
+    if (!token) {
+      record.auth = match ? 'bad' : 'missing';
+      return answer(res, record, 401, { message: 'Invalid credentials', statusCode: 401 });
+    }
+    answer(res, record, 200, { token });
+  });
+
+  api.post('/orders', async (req, res) => {
+    const record = state.recordCall({
+      operation: 'createOrder',
+      method: 'POST',
+      path: '/orders',
+      auth: 'ok',
+      body: req.body as unknown,
+    });
+    if (!(await gate('createOrder', res, record))) return;
+    const merchant = authorize(req, res, record);
+    if (!merchant) return;
+    const parsed = createOrderSchema.safeParse(req.body ?? {});
+    if (!parsed.success) {
+      const message = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+      return answer(res, record, 400, { message, statusCode: 400 });
+    }
+    const d = parsed.data;
+    const order = state.createOrder(
+      merchant,
+      {
+        currency: d.currency,
+        items: d.items,
+        ...(d.email ? { email: d.email } : {}),
+        ...(d.first_name ? { first_name: d.first_name } : {}),
+        ...(d.last_name ? { last_name: d.last_name } : {}),
+        ...(d.phone ? { phone: d.phone } : {}),
+        ...(d.notify_url ? { notify_url: d.notify_url } : {}),
+        ...(d.redirect_url ? { redirect_url: d.redirect_url } : {}),
+      },
+      baseUrlOf(req, res),
+    );
+    answer(res, record, 200, state.publicOrder(order));
+  });
+
+  api.get('/orders/:id', async (req, res) => {
+    const record = state.recordCall({
+      operation: 'getOrder',
+      method: 'GET',
+      path: `/orders/${req.params.id}`,
+      auth: 'ok',
+    });
+    if (!(await gate('getOrder', res, record))) return;
+    const merchant = authorize(req, res, record);
+    if (!merchant) return;
+    const order = state.getOrder(req.params.id);
+    if (!order || order.merchant !== merchant)
+      return answer(res, record, 404, { message: 'Order not found', statusCode: 404 });
+    answer(res, record, 200, state.publicOrder(order));
+  });
+
+  api.post('/orders/:id/refund', async (req, res) => {
+    const record = state.recordCall({
+      operation: 'refund',
+      method: 'POST',
+      path: `/orders/${req.params.id}/refund`,
+      auth: 'ok',
+      body: req.body as unknown,
+    });
+    if (!(await gate('refund', res, record))) return;
+    const merchant = authorize(req, res, record);
+    if (!merchant) return;
+    const order = state.getOrder(req.params.id);
+    if (!order || order.merchant !== merchant)
+      return answer(res, record, 404, { message: 'Order not found', statusCode: 404 });
+    const parsed = refundSchema.safeParse(req.body ?? {});
+    if (!parsed.success) {
+      return answer(res, record, 400, {
+        message: parsed.error.issues.map((i) => i.message).join('; '),
+        statusCode: 400,
+      });
+    }
+    if (order.status !== 'paid' && order.status !== 'partially_refunded') {
+      return answer(res, record, 400, {
+        message: `Order cannot be refunded (status ${order.status})`,
+        statusCode: 400,
+      });
+    }
+    const hundredths = Math.round(parsed.data.amount * 100);
+    if (order.refundedHundredths + hundredths > order.totalHundredths) {
+      return answer(res, record, 400, { message: 'Amount exceeds the refundable amount', statusCode: 400 });
+    }
+    state.refund(order, hundredths, parsed.data.reason ?? 'requested');
+    answer(res, record, 200, state.publicOrder(order));
+  });
+
+  api.use((_req, res) => ecartError(res, 404, 'Not found'));
+  api.use((err: unknown, _req: Request, res: Response, next: NextFunction) => {
+    if (res.headersSent) return next(err);
+    const status = (err as { status?: number }).status;
+    if (status && status >= 400 && status < 500) return ecartError(res, status, 'Malformed request body');
+    return ecartError(res, 500, 'Internal error');
+  });
+
+  router.use('/api', api);
+
+  // ---------------------------------------------------------------- Hosted pay page
+
+  const page = express.Router();
+  page.use(express.urlencoded({ extended: false, limit: '10kb' }));
+
+  function orderPage(order: SimEcartOrder, lang: SimLang, res: Response) {
+    const t = simTexts(lang);
+    return render(
+      res,
+      'checkout',
+      {
+        lang,
+        t,
+        base: mountPath(res),
+        order: state.publicOrder(order),
+        payable: order.status === 'created',
+        statusText: t.statuses[order.status] ?? order.status,
+      },
+      200,
+      order.redirect_url,
+    );
+  }
+
+  page.get('/', async (req, res) => {
+    const lang = simLang(req.query.lang);
+    const id = typeof req.query.id === 'string' ? req.query.id : '';
+    const order = state.getOrder(id);
+    if (!order) {
+      return render(res, 'error', { lang, t: simTexts(lang), base: mountPath(res) }, 404);
+    }
+    await orderPage(order, lang, res);
+  });
+
+  page.post('/:id', async (req, res) => {
+    const lang = simLang((req.body as { lang?: unknown } | undefined)?.lang);
+    const order = state.getOrder(req.params.id);
+    if (!order) return render(res, 'error', { lang, t: simTexts(lang), base: mountPath(res) }, 404);
+    const action = (req.body as { action?: unknown } | undefined)?.action;
+    const next = { approve: 'paid', decline: 'declined', cancel: 'cancelled' }[String(action)];
+    if (!next) return orderPage(order, lang, res);
+    // Only an order awaiting payment can be paid, declined or cancelled (a second click changes nothing).
+    if (order.status === 'created') state.setStatus(order, next);
+    if (order.redirect_url) return res.redirect(303, order.redirect_url);
+    res.redirect(303, `${mountPath(res)}/checkout?id=${encodeURIComponent(order.id)}&lang=${lang}`);
+  });
+
+  router.use('/checkout', page);
+
+  // ---------------------------------------------------------------- Control API (tests, demo)
+
+  const control = express.Router();
+  control.use(express.json({ limit: '100kb' }));
+
+  control.post('/faults', (req, res) => {
+    const parsed = faultsSchema.safeParse(req.body ?? {});
+    if (!parsed.success) {
+      return res
+        .status(400)
+        .json({ error: 'invalid faults', issues: parsed.error.issues.map((i) => i.message) });
+    }
+    const f = parsed.data;
+    if (f.clear) state.clearFaults();
+    if (f.failNext) state.failNext(f.failNext.count, f.failNext.status, f.failNext.operation);
+    if (f.slowAnswers) state.slowAnswers(f.slowAnswers.ms, f.slowAnswers.operation);
+    if (f.loseNotifications !== undefined) state.loseNextNotifications(f.loseNotifications);
+    if (f.duplicateNotifications !== undefined) state.duplicateNextNotifications(f.duplicateNotifications);
+    if (f.notificationDelayMs !== undefined) state.notificationDelayMs = f.notificationDelayMs;
+    if (f.skewTotals) state.skewNextTotals(f.skewTotals.hundredths, f.skewTotals.count ?? 1);
+    if (f.tokenTtlMs !== undefined) state.tokenTtlMs = f.tokenTtlMs;
+    if (f.retryDelaysMs) state.retryDelaysMs = f.retryDelaysMs;
+    res.json(state.faults);
+  });
+
+  control.get('/faults', (_req, res) => res.json(state.faults));
+
+  control.post('/tokens/expire', (_req, res) => {
+    state.expireAllTokens();
+    res.json({ expired: state.issuedTokens.length });
+  });
+
+  control.get('/orders', (_req, res) =>
+    res.json({ orders: state.listOrders().map((o) => state.publicOrder(o)) }),
+  );
+
+  control.get('/orders/:id', (req, res) => {
+    const order = state.getOrder(req.params.id);
+    if (!order) return res.status(404).json({ error: 'order not found' });
+    res.json(state.publicOrder(order));
+  });
+
+  /** Moves an order to any status (e.g. `expired`), notifying unless `notify: false`. */
+  control.post('/orders/:id/status', (req, res) => {
+    const order = state.getOrder(req.params.id);
+    const body = z
+      .object({ status: z.string().regex(/^[a-z_]{1,40}$/), notify: z.boolean().optional() })
+      .safeParse(req.body ?? {});
+    if (!order || !body.success)
+      return res.status(order ? 400 : 404).json({ error: 'expected {status} of a known order' });
+    state.setStatus(order, body.data.status, { notify: body.data.notify ?? true });
+    res.json(state.publicOrder(order));
+  });
+
+  control.get('/notifications', (_req, res) => res.json({ notifications: state.notifications }));
+  control.get('/calls', (_req, res) => res.json({ calls: state.calls.map(({ body: _b, ...c }) => c) }));
+
+  control.post('/reset', (_req, res) => {
+    state.reset();
+    res.json({ ok: true });
+  });
+
+  router.use('/_control', control);
+
+  return { router, state };
+}
