@@ -63,8 +63,11 @@ function ecartPayOptions(
       publicKey: DEMO_ECARTPAY_PUBLIC_KEY,
       privateKey: DEMO_ECARTPAY_PRIVATE_KEY,
       webhookSecret: DEMO_ECARTPAY_WEBHOOK_SECRET,
+      // Stores' own settings reach the simulator too, whichever environment they pick.
+      sandboxApiUrl: `${appUrl}/sandbox/ecartpay/api`,
+      productionApiUrl: `${appUrl}/sandbox/ecartpay/api`,
       ...deps,
     };
   }
-  return { ...e, ...deps };
+  return { ...e, productionApiUrl: e.apiUrl, ...deps };
 }

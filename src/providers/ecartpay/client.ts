@@ -55,6 +55,8 @@ export interface EcartPayClient {
     body: RefundBody,
     opts?: CallOptions,
   ): Promise<EcartResult<unknown>>;
+  /** Asks for a fresh token: proves the key pair works (settings page "check credentials"). */
+  verifyCredentials(creds: EcartCredentials, opts?: CallOptions): Promise<EcartResult<true>>;
   /** Drops every cached token (key rotation, tests). */
   forgetTokens(): void;
 }
@@ -247,6 +249,10 @@ export function createEcartPayClient(options: EcartPayClientOptions = {}): Ecart
       call(creds, 'GET', `/orders/${encodeURIComponent(orderId)}`, undefined, parseOrder, opts),
     refundOrder: (creds, orderId, body, opts = {}) =>
       call(creds, 'POST', `/orders/${encodeURIComponent(orderId)}/refund`, body, (data) => data ?? {}, opts),
+    verifyCredentials: async (creds, opts = {}) => {
+      const fresh = await fetchToken(creds, opts);
+      return fresh.ok ? { ok: true, value: true } : fresh;
+    },
     forgetTokens: () => cache.clear(),
   };
 }

@@ -30,6 +30,9 @@ export interface EcartPayProviderOptions {
   /** ECARTPAY_PUBLIC_KEY / ECARTPAY_PRIVATE_KEY: without both, the provider offers no currency. */
   publicKey?: string;
   privateKey?: string;
+  /** API bases for stores' own settings, by their live environment (defaults: Ecart's hosts). */
+  sandboxApiUrl?: string;
+  productionApiUrl?: string;
   /** ECARTPAY_WEBHOOK_SECRET: when set, notifications must carry a valid `x-pay-signature`. */
   webhookSecret?: string;
   /** Where notification ids are remembered (replay refusal): the app's database. */
@@ -86,11 +89,35 @@ export function createEcartPayProvider(options: EcartPayProviderOptions): EcartP
   const budgetMs = options.notificationBudgetMs ?? DEFAULT_NOTIFICATION_BUDGET_MS;
   const toleranceMs = options.signatureToleranceMs ?? DEFAULT_SIGNATURE_TOLERANCE_MS;
 
-  function credentialsFor(_store: StoreContext): EcartPayStoreCredentials | null {
-    // Per-store settings (the settings page) will be read from _store.settings here.
+  /** The store's own keys (its live environment) when it saved some, else the environment defaults. */
+  function credentialsFor(store: StoreContext): EcartPayStoreCredentials | null {
+    const own = store.providers?.[ECARTPAY_ID];
+    if (own) {
+      const c = own.credentials;
+      if (!c?.publicKey || !c.privateKey) return null;
+      const apiUrl =
+        own.mode === 'production'
+          ? (options.productionApiUrl ?? 'https://ecartpay.com/api')
+          : (options.sandboxApiUrl ?? 'https://sandbox.ecartpay.com/api');
+      return {
+        apiUrl,
+        publicKey: c.publicKey,
+        privateKey: c.privateKey,
+        ...(c.webhookSecret ? { webhookSecret: c.webhookSecret } : {}),
+      };
+    }
     const { apiUrl, publicKey, privateKey, webhookSecret } = options;
     if (!publicKey || !privateKey || !apiUrl) return null;
     return { apiUrl, publicKey, privateKey, ...(webhookSecret ? { webhookSecret } : {}) };
+  }
+
+  async function checkCredentials(
+    store: StoreContext,
+  ): Promise<{ ok: true } | { ok: false; error: ProviderError }> {
+    const creds = credentialsFor(store);
+    if (!creds) return fail('misconfigured', 'Ecart Pay has no API keys for this store');
+    const verified = await client.verifyCredentials(creds);
+    return verified.ok ? { ok: true } : { ok: false, error: providerError(verified.error) };
   }
 
   async function createCheckout(input: CheckoutInput): Promise<CheckoutResult> {
@@ -272,6 +299,7 @@ export function createEcartPayProvider(options: EcartPayProviderOptions): EcartP
     fetchStatus,
     parseNotification,
     refund,
+    checkCredentials,
   };
 }
 

@@ -78,19 +78,46 @@ export function createEtpayProvider(options: EtpayProviderOptions): EtpayProvide
   };
 
   /**
-   * The one place that decides which ETpay account a store uses. Today: the environment defaults
-   * for every store; the per-store settings page will return the store's own account here.
+   * The one place that decides which ETpay account a store uses: the store's own settings (its live
+   * environment) when it saved some, else the environment defaults.
    */
-  function credentialsFor(_store: StoreContext): EtpayCredentials | null {
-    const { merchantCode, merchantApiToken, apiUrl, pmtUrl } = options;
+  function credentialsFor(store: StoreContext): EtpayCredentials | null {
+    const own = store.providers?.[ETPAY_PROVIDER_ID];
+    const source = own
+      ? (own.credentials ?? {})
+      : {
+          merchantCode: options.merchantCode,
+          merchantApiToken: options.merchantApiToken,
+          apiUrl: options.apiUrl,
+          pmtUrl: options.pmtUrl,
+        };
+    const { merchantCode, merchantApiToken, apiUrl, pmtUrl } = source as Partial<Record<string, string>>;
     if (!merchantCode || !merchantApiToken || !apiUrl || !pmtUrl) return null;
     return {
       merchantCode,
       merchantApiToken,
       apiUrl: apiUrl.replace(/\/+$/, ''),
       pmtUrl: pmtUrl.replace(/\/+$/, ''),
-      currencies: options.currencies ?? currenciesForMerchant(merchantCode),
+      currencies: own
+        ? currenciesForMerchant(merchantCode)
+        : (options.currencies ?? currenciesForMerchant(merchantCode)),
     };
+  }
+
+  /** A harmless authenticated call: the status of a session that does not exist (`[]` when the token is good). */
+  async function checkCredentials(
+    store: StoreContext,
+  ): Promise<{ ok: true } | { ok: false; error: ProviderError }> {
+    const creds = credentialsFor(store);
+    if (!creds)
+      return { ok: false, error: { kind: 'misconfigured', message: 'ETpay credentials are incomplete' } };
+    const answer = await clientFor(creds.apiUrl).checkPaymentStatus({
+      merchant_api_token: creds.merchantApiToken,
+      session_token: 'credentials-check',
+    });
+    return answer.ok
+      ? { ok: true }
+      : { ok: false, error: { kind: answer.error.kind, message: answer.error.message } };
   }
 
   async function createCheckout(input: CheckoutInput): Promise<CheckoutResult> {
@@ -166,6 +193,7 @@ export function createEtpayProvider(options: EtpayProviderOptions): EtpayProvide
     createCheckout,
     fetchStatus,
     parseNotification: parseEtpayNotification,
+    checkCredentials,
     credentialsFor,
   };
 }
