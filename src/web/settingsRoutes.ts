@@ -111,11 +111,14 @@ export function settingsRoutes(deps: SettingsDeps): Router {
       });
     }
     const store = await storeContext(deps, session.storeId);
-    const mode = store.providers?.[id]?.mode ?? 'production';
+    const own = store.providers?.[id];
+    const mode = own?.mode ?? 'production';
     const result = await provider.checkCredentials(store);
+    // Providers answer `misconfigured` both for "no credentials" and for a key they refuse (401):
+    // with the store's own credentials complete, it is a refusal, shown in the provider's words.
     const flash: Flash = result.ok
       ? { kind: 'ok', text: format(t.credentialsOk, { provider: name, mode: t[mode] }) }
-      : result.error.kind === 'misconfigured'
+      : result.error.kind === 'misconfigured' && !own?.credentials
         ? { kind: 'error', text: format(t.credentialsMissing, { provider: name }) }
         : {
             kind: 'error',

@@ -104,7 +104,7 @@ export function createEtpayProvider(options: EtpayProviderOptions): EtpayProvide
     };
   }
 
-  /** A harmless authenticated call: the status of a session that does not exist (`[]` when the token is good). */
+  /** A harmless authenticated call: the status of a session that does not exist (`[]` when the code and token are good). */
   async function checkCredentials(
     store: StoreContext,
   ): Promise<{ ok: true } | { ok: false; error: ProviderError }> {
@@ -112,6 +112,7 @@ export function createEtpayProvider(options: EtpayProviderOptions): EtpayProvide
     if (!creds)
       return { ok: false, error: { kind: 'misconfigured', message: 'ETpay credentials are incomplete' } };
     const answer = await clientFor(creds.apiUrl).checkPaymentStatus({
+      merchant_code: creds.merchantCode,
       merchant_api_token: creds.merchantApiToken,
       session_token: 'credentials-check',
     });
