@@ -147,6 +147,17 @@ describe('Ecart Pay client against the simulator', () => {
     expect(sim.state.callsTo('token')).toHaveLength(2);
   });
 
+  it('a cached token is never shared with the same public key and another private key', async () => {
+    const client = createEcartPayClient();
+    expect((await client.createOrder(creds, orderBody())).ok).toBe(true);
+    // Someone who knows the (public) public key but not the private key gets nothing from the cache.
+    const impostor = { ...creds, privateKey: 'prv_wrong_guess_000000' };
+    const refused = await client.createOrder(impostor, orderBody());
+    expect(refused).toMatchObject({ ok: false, error: { kind: 'unauthorized' } });
+    expect(sim.state.callsTo('token').map((c) => c.status)).toEqual([200, 401]);
+    expect(sim.state.callsTo('createOrder')).toHaveLength(1);
+  });
+
   it('wrong keys → unauthorized, with a hint and without the key', async () => {
     const client = createEcartPayClient();
     const result = await client.getOrder({ ...creds, privateKey: 'prv_wrong_value' }, 'x');

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import axios, { type AxiosInstance } from 'axios';
 import {
   errorBodySchema,
@@ -103,7 +104,10 @@ export function createEcartPayClient(options: EcartPayClientOptions = {}): Ecart
   const cache = new Map<string, { token: string; expiresAt: number }>();
   const inflight = new Map<string, Promise<EcartResult<string>>>();
 
-  const cacheKey = (c: EcartCredentials) => `${base(c.apiUrl)}\n${c.publicKey}`;
+  // The private key is part of the key: a public key alone (it is public) must never reach another
+  // merchant's cached token, and a corrected private key must not keep using the old token.
+  const cacheKey = (c: EcartCredentials) =>
+    `${base(c.apiUrl)}\n${c.publicKey}\n${createHash('sha256').update(c.privateKey).digest('base64url')}`;
 
   async function send(
     creds: EcartCredentials,
