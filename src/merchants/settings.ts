@@ -76,9 +76,13 @@ export function resolveStoreContext(storeId: number, raw: unknown, secrets: Secr
   const stored = readStoredSettings(raw);
   if (!stored) return { storeId };
   const providers: Partial<Record<string, StoreProviderSettings>> = {};
+  const currencies: Record<string, string[]> = {};
   for (const id of PROVIDER_IDS) {
     const p = stored.providers[id];
     if (!p) continue;
+    currencies[id] = p.currencies;
+    // No credentials of its own in either environment: the server's defaults apply to this store.
+    if (!hasOwnCredentials(p)) continue;
     providers[id] = {
       mode: p.mode,
       credentials: liveCredentials(id, p, secrets),
@@ -86,7 +90,11 @@ export function resolveStoreContext(storeId: number, raw: unknown, secrets: Secr
       options: p.options,
     };
   }
-  return { storeId, settings: { enabledProviders: stored.enabledProviders }, providers };
+  return { storeId, settings: { enabledProviders: stored.enabledProviders, currencies }, providers };
+}
+
+function hasOwnCredentials(p: StoredProvider): boolean {
+  return Object.keys(p.sandbox).length > 0 || Object.keys(p.production).length > 0;
 }
 
 function liveCredentials(id: ProviderId, p: StoredProvider, secrets: Secrets): Record<string, string> | null {
@@ -204,7 +212,9 @@ export function parseSettingsForm(
       production: envs.production,
       options,
     };
-    if (enabledProviders.includes(id) && !complete(id, providers[id]!)) {
+    // Enabled with credentials of its own: the live environment's must be complete. (With none at
+    // all, the server's default credentials apply.)
+    if (enabledProviders.includes(id) && hasOwnCredentials(providers[id]!) && !complete(id, providers[id]!)) {
       errors[
         `${id}_${mode}_${def.fields.find((f) => !f.optional && !providers[id]![mode as Mode][f.name])?.name}`
       ] = 'requiredWhenEnabled';

@@ -34,7 +34,8 @@ export function enabledProviders(
     .map((id) => registry.get(id))
     .filter((p): p is PaymentProvider => {
       if (!p) return false;
-      const narrowed = store.providers?.[p.id]?.currencies ?? [];
+      const chosen = (store.settings?.currencies as Record<string, string[]> | undefined)?.[p.id];
+      const narrowed = chosen ?? store.providers?.[p.id]?.currencies ?? [];
       return (narrowed.length === 0 || narrowed.includes(currency)) && p.supportsCurrency(currency, store);
     });
 }

@@ -14,6 +14,8 @@ const es = {
   currencies: 'Monedas',
   currenciesHint: 'Sin marcar ninguna: todas las que el medio acepta.',
   keepSecret: 'Déjalo vacío para conservar el valor guardado.',
+  defaultsNote:
+    'Sin credenciales propias, este medio usa las credenciales por defecto del servidor (si las hay).',
   save: 'Guardar ajustes',
   saved: 'Ajustes guardados.',
   notSaved: 'No se guardó nada: corrige los campos marcados.',
@@ -89,6 +91,7 @@ const en: typeof es = {
   currencies: 'Currencies',
   currenciesHint: 'None ticked: every currency the method takes.',
   keepSecret: 'Leave empty to keep the saved value.',
+  defaultsNote: 'With no credentials of its own, this method uses the server’s default credentials (if any).',
   save: 'Save settings',
   saved: 'Settings saved.',
   notSaved: 'Nothing was saved: fix the marked fields.',

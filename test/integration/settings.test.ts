@@ -161,7 +161,7 @@ describe.each(testDatabases())('settings page and dashboard on %s', (kind) => {
       [{ conekta_lifetime_hours: '0' }, 'Checkout lifetime'],
       [{ conekta_methods: [] }, 'Choose at least one.'],
       [{ etpay_currencies: ['EUR'] }, 'Invalid choice.'],
-      [{ enabled_conekta: 'on', conekta_mode: 'production' }, 'conekta_production_privateKey_error'],
+      [{ etpay_mode: 'production' }, 'etpay_production_merchantCode_error'],
     ];
     for (const [change, expected] of cases) {
       const res = await post('/settings', { t: formToken(page.text), ...etpayFields(), ...change });
