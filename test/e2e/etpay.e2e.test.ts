@@ -1,5 +1,15 @@
 import type { Browser, Page } from 'playwright-core';
-import { goToPayment, launchChromium, screenshot, startDemo, type Demo } from './harness';
+import {
+  backOnStore,
+  chooseProvider,
+  ecwidOrder,
+  goToPayment,
+  launchChromium,
+  screenshot,
+  shownStatus,
+  startDemo,
+  type Demo,
+} from './harness';
 
 describe('ETpay journeys in a real browser (demo mode)', () => {
   let demo: Demo;
@@ -15,42 +25,35 @@ describe('ETpay journeys in a real browser (demo mode)', () => {
     await demo?.server.close();
   });
   beforeEach(async () => {
-    page = await browser.newPage({ userDataDir: undefined } as never);
+    page = await browser.newPage();
   });
   afterEach(async () => {
     await page.close();
   });
 
-  const choose = async (provider: string) => {
-    await page.waitForURL(/\/pay\/[^/]+\/checkout|\/sandbox\//);
-    const choice = page.locator(`#provider-${provider}`);
-    if (await choice.count()) await choice.click();
-  };
-
   it('pays by bank transfer: store → loading → funnel → approve → store shows PAID', async () => {
     await goToPayment(page, demo, 'clp-regalo');
-    await choose('etpay');
+    await chooseProvider(page, 'etpay');
     await page.waitForSelector('#etpay-approve');
     await screenshot(page, 'etpay-funnel');
     await page.locator('#etpay-approve').click();
-    const status = page.locator('[data-order-status]');
-    await status.first().waitFor();
-    await page.waitForFunction(
-      "document.querySelector('[data-order-status]')?.getAttribute('data-order-status') === 'PAID'",
-    );
-    expect(await status.first().getAttribute('data-order-status')).toBe('PAID');
+    const order = await backOnStore(page);
+    expect(await shownStatus(page)).toBe('PAID');
+    const recorded = await ecwidOrder(demo, order);
+    expect(recorded.paymentStatus).toBe('PAID');
+    expect(recorded.currency).toBe('CLP');
+    expect(recorded.externalTransactionId).toBeTruthy();
     await screenshot(page, 'etpay-paid');
   });
 
   it('a rejected transfer goes back to checkout with the error message', async () => {
     await goToPayment(page, demo, 'clp-regalo');
-    await choose('etpay');
+    await chooseProvider(page, 'etpay');
     await page.locator('#etpay-reject').click();
-    await page.locator('[data-order-status]').first().waitFor();
-    expect(await page.locator('[data-order-status]').first().getAttribute('data-order-status')).toBe(
-      'INCOMPLETE',
-    );
-    expect(await page.content()).toContain('El pago no se completó');
+    const order = await backOnStore(page);
+    expect(await shownStatus(page)).toBe('INCOMPLETE');
+    expect(await page.locator('[data-error-msg]').textContent()).toContain('El pago no se completó');
+    expect((await ecwidOrder(demo, order)).paymentStatus).toBe('INCOMPLETE');
     await screenshot(page, 'etpay-rejected');
   });
 });

@@ -65,3 +65,74 @@ export async function goToPayment(
   await page.goto(`${demo.url}/sandbox/ecwid/store?lang=${lang}`);
   await page.locator(`[data-cart-id="${cartId}"] button[type="submit"]`).click();
 }
+
+export type ProviderId = 'etpay' | 'conekta' | 'ecartpay';
+
+/**
+ * After "Go to Payment": waits for the chooser (several providers take the currency) or the provider's
+ * own page (only one does); on the chooser, clicks the provider. Ends on the provider's hosted page.
+ */
+export async function chooseProvider(page: Page, provider: ProviderId): Promise<void> {
+  const onProvider = (url: URL) => url.pathname.startsWith(`/sandbox/${provider}/`);
+  const onChooser = (url: URL) => /^\/pay\/[^/]+\/checkout$/.test(url.pathname);
+  await page.waitForURL((url) => onChooser(url) || onProvider(url));
+  if (onChooser(new URL(page.url()))) {
+    await page.locator(`#provider-${provider}`).click();
+    await page.waitForURL(onProvider);
+  }
+}
+
+/** The Ecwid order the simulator's store page (the app's returnUrl) shows. */
+export interface EcwidOrder {
+  storeId: number;
+  referenceTransactionId: string;
+  orderId: string;
+  currency: string;
+  total: number;
+  paymentStatus: string;
+  externalTransactionId: string | null;
+  paymentMessage: string | null;
+}
+
+/** Waits until the shopper is back on the store (the returnUrl page) and returns which order it shows. */
+export async function backOnStore(page: Page): Promise<{ storeId: number; ref: string }> {
+  await page.waitForURL((url) => url.pathname.startsWith('/sandbox/ecwid/store/return/'));
+  await page.locator('[data-order-status]').first().waitFor();
+  const [, storeId, ref] = /\/store\/return\/(\d+)\/([^/?]+)/.exec(new URL(page.url()).pathname)!;
+  return { storeId: Number(storeId), ref: decodeURIComponent(ref!) };
+}
+
+/** The status shown on the store's order page. */
+export async function shownStatus(page: Page): Promise<string | null> {
+  return page.locator('[data-order-status]').first().getAttribute('data-order-status');
+}
+
+/** The order as the Ecwid simulator holds it (its control API): what Ecwid really recorded. */
+export async function ecwidOrder(demo: Demo, order: { storeId: number; ref: string }): Promise<EcwidOrder> {
+  const res = await fetch(
+    `${demo.url}/sandbox/ecwid/_control/orders/${order.storeId}/${encodeURIComponent(order.ref)}`,
+  );
+  if (!res.ok) throw new Error(`Ecwid simulator: order ${order.ref} answered ${res.status}`);
+  return (await res.json()) as EcwidOrder;
+}
+
+/**
+ * Polls the Ecwid simulator until the order reaches `status` (a change no page shows by itself, e.g. a
+ * webhook delivered while the shopper is away). Fails with the last status seen.
+ */
+export async function waitForEcwidStatus(
+  demo: Demo,
+  order: { storeId: number; ref: string },
+  status: string,
+  timeoutMs = 20_000,
+): Promise<EcwidOrder> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const current = await ecwidOrder(demo, order);
+    if (current.paymentStatus === status) return current;
+    if (Date.now() > deadline) {
+      throw new Error(`Ecwid order ${order.ref} is ${current.paymentStatus}, expected ${status}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}

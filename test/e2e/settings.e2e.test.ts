@@ -26,6 +26,10 @@ describe('settings page inside the (simulated) Ecwid admin, cross-origin iframe'
     await frame.waitForSelector('#settings-form');
 
     await frame.check('#enabled_etpay');
+    // This merchant offers ETpay only. (Conekta and Ecart Pay come ticked from the demo's environment
+    // defaults, without per-store keys: saving them ticked would ask for their keys.)
+    await frame.uncheck('#enabled_conekta');
+    await frame.uncheck('#enabled_ecartpay');
     await frame.selectOption('#etpay_mode', 'production');
     await frame.fill('#etpay_production_merchantCode', 'cl_browser_store');
     await frame.fill('#etpay_production_merchantApiToken', 'etpay-e2eBrowserSecret4321');
@@ -41,6 +45,8 @@ describe('settings page inside the (simulated) Ecwid admin, cross-origin iframe'
     const again = (await (await page.waitForSelector('#settings-frame')).contentFrame())!;
     await again.waitForSelector('#settings-form');
     expect(await again.isChecked('#enabled_etpay')).toBe(true);
+    expect(await again.isChecked('#enabled_conekta')).toBe(false);
+    expect(await again.isChecked('#enabled_ecartpay')).toBe(false);
     expect(await again.inputValue('#etpay_mode')).toBe('production');
     expect(await again.inputValue('#etpay_production_merchantCode')).toBe('cl_browser_store');
     expect(await again.getAttribute('#etpay_production_merchantApiToken', 'placeholder')).toBe('••••4321');
