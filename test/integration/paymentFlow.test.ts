@@ -76,10 +76,13 @@ describe.each(testDatabases())('payment journey with a provider double on %s', (
     expect(Date.parse(all[3]!.receivedAt) - Date.parse(all[2]!.receivedAt)).toBeGreaterThanOrEqual(950);
     expect(ecwid.state.getOrder(json.storeId, ref)!.paymentStatus).toBe('PAID');
 
-    const [outbox] = await t.db.query<{ status: string; attempts: number }>(
-      'SELECT status, attempts FROM ecwid_updates',
-    );
-    expect(outbox).toEqual({ status: 'delivered', attempts: 4 });
+    // The simulator answers before the app records the delivery: wait for the outbox to catch up.
+    await eventually(async () => {
+      const [outbox] = await t.db.query<{ status: string; attempts: number }>(
+        'SELECT status, attempts FROM ecwid_updates',
+      );
+      expect(outbox).toEqual({ status: 'delivered', attempts: 4 });
+    });
   });
 
   it('duplicate and concurrent notifications apply once and update Ecwid once', async () => {
