@@ -7,6 +7,7 @@ import { PUBLIC_DIR, VIEWS_DIR } from './paths';
 import { errorHandler, notFound } from './web/errors';
 import { ecwidWebhookRoutes } from './web/ecwidWebhookRoutes';
 import { paymentRoutes } from './web/paymentRoutes';
+import { DEFAULT_RATE_LIMITS, shopperRateLimit, webhookRateLimit, type RateLimits } from './web/rateLimit';
 import { settingsRoutes } from './web/settingsRoutes';
 import { renderPage } from './web/render';
 import { webhookRoutes } from './web/webhookRoutes';
@@ -19,6 +20,8 @@ export interface AppDeps extends PaymentDeps {
   demo: boolean;
   /** Demo-mode simulators, mounted under /sandbox; absent in production mode. */
   sandbox?: Router;
+  /** Abuse limits per client (RATE_LIMIT_* variables); generous defaults when absent. */
+  rateLimits?: RateLimits;
 }
 
 /** Builds the Express app. No I/O here: everything it talks to comes in through deps. */
@@ -91,6 +94,13 @@ export function createApp(deps: AppDeps): Express {
     if (deps.demo) return res.redirect(302, '/sandbox/ecwid/store');
     renderPage(res, 200, 'home', 'en');
   });
+
+  // Abuse limits before any body is read: a flood is refused before it costs a parse or a query.
+  const limits = deps.rateLimits ?? DEFAULT_RATE_LIMITS;
+  const shopperLimit = shopperRateLimit(limits.shopperPerMinute);
+  if (shopperLimit) app.use(['/ecwid/payment', '/pay', '/return', '/settings'], shopperLimit);
+  const webhookLimit = webhookRateLimit(limits.webhookPerMinute);
+  if (webhookLimit) app.use('/webhooks', webhookLimit);
 
   app.use(paymentRoutes(deps));
   app.use(settingsRoutes(deps));

@@ -78,6 +78,14 @@ const envSchema = z.object({
     .min(0)
     .max(7 * 86_400)
     .default(600),
+  RATE_LIMIT_SHOPPER_PER_MINUTE: z.preprocess(
+    blankAsUnset(false),
+    z.coerce.number().int().min(0).max(1_000_000_000).default(1200),
+  ),
+  RATE_LIMIT_WEBHOOK_PER_MINUTE: z.preprocess(
+    blankAsUnset(false),
+    z.coerce.number().int().min(0).max(1_000_000_000).default(6000),
+  ),
   NODE_ENV: optionalString,
 });
 
@@ -101,6 +109,8 @@ export interface Config {
   ecartpay: { publicKey?: string; privateKey?: string; apiUrl: string; webhookSecret?: string };
   /** How often open payments are checked with their provider, and from what age. */
   reconcile: { intervalMs: number; minAgeMs: number };
+  /** Requests per minute per client on public routes (0 = no limit). */
+  rateLimits: { shopperPerMinute: number; webhookPerMinute: number };
   warnings: string[];
 }
 
@@ -189,6 +199,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     reconcile: {
       intervalMs: e.RECONCILE_INTERVAL_SECONDS * 1000,
       minAgeMs: e.RECONCILE_MIN_AGE_SECONDS * 1000,
+    },
+    rateLimits: {
+      shopperPerMinute: e.RATE_LIMIT_SHOPPER_PER_MINUTE,
+      webhookPerMinute: e.RATE_LIMIT_WEBHOOK_PER_MINUTE,
     },
     warnings,
   };

@@ -12,6 +12,9 @@ import { builtInProviders } from './providers/builtIn';
 import { demoSimulators } from './sandbox';
 import { createSecrets } from './secrets';
 
+export const REQUEST_HEADERS_TIMEOUT_MS = 20_000;
+export const REQUEST_TIMEOUT_MS = 30_000;
+
 export interface RunningServer {
   url: string;
   db: Db;
@@ -32,6 +35,8 @@ export interface StartOptions {
   reconcile?: Partial<ReconcileOptions>;
   /** Run the background jobs: Ecwid sync worker and reconciliation (default true). */
   worker?: boolean;
+  /** Overrides REQUEST_HEADERS_TIMEOUT_MS / REQUEST_TIMEOUT_MS (tests use short ones). */
+  requestTimeouts?: { headersMs: number; requestMs: number };
 }
 
 export async function startServer(config: Config, opts: StartOptions = {}): Promise<RunningServer> {
@@ -46,7 +51,8 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   const db = opts.db ?? (await openDatabase(config.database));
   const secrets = createSecrets(config.secretKey);
   // Listen before building the app so an ephemeral port (PORT=0, tests) is known for APP_URL.
-  const server: Server = createServer();
+  // Request timeouts are enforced by a periodic sweep: every 2 s rather than Node's default 30 s.
+  const server: Server = createServer({ connectionsCheckingInterval: 2_000 });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.port, () => resolve());
@@ -81,11 +87,16 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     clientSecret: config.ecwid.clientSecret,
     clientId: config.ecwid.clientId,
     demo: config.demo,
+    rateLimits: config.rateLimits,
     ...(config.demo ? { sandbox: demoSimulators(config, appUrl) } : {}),
   });
   server.on('request', app);
 
   server.keepAliveTimeout = 65_000;
+  // A client gets this long to send its headers, and its whole request (a 2 MB payment form on a
+  // slow line included); slow-drip clients are cut off instead of holding sockets for minutes.
+  server.headersTimeout = opts.requestTimeouts?.headersMs ?? REQUEST_HEADERS_TIMEOUT_MS;
+  server.requestTimeout = opts.requestTimeouts?.requestMs ?? REQUEST_TIMEOUT_MS;
   if (opts.worker !== false) {
     sync.start();
     reconciler.start();

@@ -12,6 +12,8 @@ export interface DashboardRow {
   state: PaymentState;
   refundedAmount: number;
   attention: string | null;
+  /** Paid (or being paid) with a saved card. */
+  savedCard: boolean;
   syncStatus: 'pending' | 'delivered' | 'failed' | null;
   syncError: string | null;
   syncHttpStatus: number | null;
@@ -30,7 +32,7 @@ export async function listPayments(
 ): Promise<DashboardRow[]> {
   const rows = await q.query<Record<string, unknown>>(
     `SELECT p.id, p.created_at, p.ecwid_order_id, p.amount, p.currency, p.provider, p.provider_reference, p.state,
-            p.refunded_amount, p.attention, u.status AS sync_status, u.last_error, u.last_http_status
+            p.refunded_amount, p.attention, p.saved_card_id, u.status AS sync_status, u.last_error, u.last_http_status
      FROM payments p
      LEFT JOIN LATERAL (SELECT status, last_error, last_http_status FROM ecwid_updates e
                         WHERE e.payment_id = p.id ORDER BY e.id DESC LIMIT 1) u ON true
@@ -49,6 +51,7 @@ export async function listPayments(
     state: r.state as PaymentState,
     refundedAmount: Number(r.refunded_amount),
     attention: (r.attention as string | null) ?? null,
+    savedCard: r.saved_card_id !== null && r.saved_card_id !== undefined,
     syncStatus: (r.sync_status as DashboardRow['syncStatus']) ?? null,
     syncError: (r.last_error as string | null) ?? null,
     syncHttpStatus:

@@ -61,6 +61,8 @@ const storedProvider = z.object({
 const storedSettings = z.object({
   enabledProviders: z.array(z.enum(PROVIDER_IDS)).default([]),
   providers: z.partialRecord(z.enum(PROVIDER_IDS), storedProvider).default({}),
+  /** Saved cards for returning shoppers (docs/saved-cards.md); absent means on. */
+  savedCards: z.boolean().optional(),
 });
 export type StoredSettings = z.infer<typeof storedSettings>;
 export type StoredProvider = z.infer<typeof storedProvider>;
@@ -90,7 +92,15 @@ export function resolveStoreContext(storeId: number, raw: unknown, secrets: Secr
       options: p.options,
     };
   }
-  return { storeId, settings: { enabledProviders: stored.enabledProviders, currencies }, providers };
+  return {
+    storeId,
+    settings: {
+      enabledProviders: stored.enabledProviders,
+      currencies,
+      ...(stored.savedCards === false ? { savedCards: false } : {}),
+    },
+    providers,
+  };
 }
 
 function hasOwnCredentials(p: StoredProvider): boolean {
@@ -221,7 +231,14 @@ export function parseSettingsForm(
     }
   }
   if (Object.keys(errors).length > 0) return { ok: false, errors };
-  return { ok: true, settings: { enabledProviders, providers }, errors };
+  // The saved-cards switch, when the form has it (a hidden marker says so; an unchecked box sends nothing).
+  const savedCards =
+    form.saved_cards_field !== undefined ? one('saved_cards') === 'on' : previous?.savedCards;
+  return {
+    ok: true,
+    settings: { enabledProviders, providers, ...(savedCards === undefined ? {} : { savedCards }) },
+    errors,
+  };
 }
 
 function complete(id: ProviderId, p: StoredProvider): boolean {
@@ -242,5 +259,9 @@ export function withoutSecrets(settings: StoredSettings): StoredSettings {
       );
     providers[id] = { ...p, sandbox: strip(p.sandbox), production: strip(p.production) };
   }
-  return { enabledProviders: [], providers };
+  return {
+    enabledProviders: [],
+    providers,
+    ...(settings.savedCards === undefined ? {} : { savedCards: settings.savedCards }),
+  };
 }

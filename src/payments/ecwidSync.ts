@@ -52,6 +52,8 @@ export interface EcwidSyncOptions {
   leaseMs: number;
   pollMs: number;
   batchSize: number;
+  /** Deliveries of one batch in flight at once (each row is a different payment's oldest update). */
+  concurrency: number;
   requestTimeoutMs: number;
 }
 
@@ -62,6 +64,7 @@ export const DEFAULT_SYNC_OPTIONS: EcwidSyncOptions = {
   leaseMs: 60_000,
   pollMs: 1_000,
   batchSize: 20,
+  concurrency: 4,
   requestTimeoutMs: 10_000,
 };
 
@@ -87,6 +90,8 @@ export class EcwidSync {
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<unknown> | null = null;
   private stopped = true;
+  /** A kick arrived while a round was running: the next round starts right after it. */
+  private kicked = false;
 
   constructor(
     private readonly deps: { db: Db; ecwid: EcwidClient; secrets: Secrets; logger: Logger },
@@ -111,7 +116,9 @@ export class EcwidSync {
 
   /** Something was enqueued: look now rather than at the next poll. */
   kick(): void {
-    if (!this.stopped && !this.running) this.schedule(0);
+    if (this.stopped) return;
+    if (this.running) this.kicked = true;
+    else this.schedule(0);
   }
 
   private schedule(delay: number): void {
@@ -119,11 +126,18 @@ export class EcwidSync {
     if (this.timer) clearTimeout(this.timer);
     this.timer = setTimeout(() => {
       this.timer = null;
+      this.kicked = false;
+      let busy = false;
       this.running = this.runOnce()
+        .then((claimed) => {
+          // A full batch may have left more due entries behind it.
+          busy = claimed >= this.opts.batchSize;
+        })
         .catch((err: unknown) => this.deps.logger.error({ err }, 'ecwid sync round failed'))
         .finally(() => {
           this.running = null;
-          this.schedule(this.opts.pollMs);
+          // Under load, waiting a whole poll between rounds capped delivery at batchSize per pollMs.
+          this.schedule(busy || this.kicked ? 0 : this.opts.pollMs);
         });
     }, delay);
     this.timer.unref?.();
@@ -132,7 +146,21 @@ export class EcwidSync {
   /** Claims due entries and delivers them. Returns how many were attempted. */
   async runOnce(): Promise<number> {
     const claimed = await this.claim(null);
-    for (const row of claimed) await this.deliver(row, this.opts.requestTimeoutMs);
+    // A batch holds at most one (the oldest) update per payment, so its rows may go out side by
+    // side without reordering any payment's updates. One at a time, a burst of notifications
+    // reached Ecwid at the pace of one round trip each.
+    let next = 0;
+    // One store's token is read once per batch (a batch is often one busy store's updates).
+    const tokens = new Map<number, Promise<string | null>>();
+    const lanes = Array.from(
+      { length: Math.min(Math.max(1, this.opts.concurrency), claimed.length) },
+      async () => {
+        while (next < claimed.length)
+          await this.deliver(claimed[next++]!, this.opts.requestTimeoutMs, tokens);
+      },
+    );
+    const failed = (await Promise.allSettled(lanes)).find((r) => r.status === 'rejected');
+    if (failed) throw (failed as PromiseRejectedResult).reason;
     return claimed.length;
   }
 
@@ -183,10 +211,19 @@ export class EcwidSync {
     );
   }
 
-  private async deliver(row: OutboxRow, timeoutMs: number): Promise<DeliveryOutcome> {
+  private async deliver(
+    row: OutboxRow,
+    timeoutMs: number,
+    tokens?: Map<number, Promise<string | null>>,
+  ): Promise<DeliveryOutcome> {
     const log = this.deps.logger.child({ paymentId: row.payment_id, outboxId: row.id });
     const storeId = Number(row.store_id);
-    const token = await this.storeToken(storeId);
+    let pendingToken = tokens?.get(storeId);
+    if (!pendingToken) {
+      pendingToken = this.storeToken(storeId);
+      tokens?.set(storeId, pendingToken);
+    }
+    const token = await pendingToken;
     if (!token) return this.markFailed(row, null, 'no usable Ecwid token for this store', log);
 
     const result = await this.deps.ecwid.updateOrder(

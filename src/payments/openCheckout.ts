@@ -1,4 +1,11 @@
 import type { PaymentProvider } from '../providers/types';
+import {
+  type SavedCard,
+  rememberCardSaving,
+  savedCardInFlight,
+  savedCardsStep,
+  type Notice,
+} from '../savedCards';
 import type { PaymentDeps } from './deps';
 import { isSettledForShopper, type Payment } from './model';
 import { enabledProviders, storeContext, unsealOrder } from './providerContext';
@@ -13,6 +20,18 @@ export type OpenCheckoutResult =
   | { kind: 'settled'; payment: Payment }
   /** The provider did not create the checkout; `retryable` when trying again may help (it was down). */
   | { kind: 'provider_error'; payment: Payment; message: string; retryable: boolean }
+  /** A logged-in shopper with saved cards at this provider: offer them beside "use another method". */
+  | {
+      kind: 'saved_cards';
+      payment: Payment;
+      provider: Pick<PaymentProvider, 'id' | 'displayName'>;
+      cards: SavedCard[];
+      notice: Notice | null;
+      /** Other providers take this payment too (a way back to the chooser). */
+      otherProviders: boolean;
+    }
+  /** A charge to a saved card is in flight: the return route shows where it stands. */
+  | { kind: 'in_flight'; payment: Payment }
   | { kind: 'not_found' };
 
 /**
@@ -23,10 +42,13 @@ export async function openCheckout(
   deps: PaymentDeps,
   paymentId: string,
   chosen?: string,
+  opts: { otherMethod?: boolean } = {},
 ): Promise<OpenCheckoutResult> {
   const payment = await findPayment(deps.db, paymentId);
   if (!payment) return { kind: 'not_found' };
   if (isSettledForShopper(payment.state)) return { kind: 'settled', payment };
+  // Never a second checkout while a saved-card charge may still take the money.
+  if (await savedCardInFlight(deps, payment.id)) return { kind: 'in_flight', payment };
 
   const store = await storeContext(deps, payment.storeId);
   const options = enabledProviders(deps.providers, deps.defaultProviders, store, payment.total.currency);
@@ -45,13 +67,33 @@ export async function openCheckout(
   }
 
   const log = deps.logger.child({ paymentId, provider: provider.id });
+  const order = unsealOrder(deps.secrets, payment);
+  // Returning shoppers (src/savedCards): their saved cards first, or card saving on the provider's page.
+  const step = await savedCardsStep(deps, {
+    payment,
+    provider,
+    store,
+    order,
+    wantsOther: opts.otherMethod === true,
+  });
+  if (step.kind === 'offer') {
+    return {
+      kind: 'saved_cards',
+      payment,
+      provider: { id: provider.id, displayName: provider.displayName },
+      cards: step.cards,
+      notice: step.notice,
+      otherProviders: options.length > 1,
+    };
+  }
   const created = await provider.createCheckout({
     payment,
-    order: unsealOrder(deps.secrets, payment),
+    order,
     store,
     returnUrl: `${deps.appUrl}/return/${payment.id}`,
     notificationUrl: `${deps.appUrl}/webhooks/${provider.id}/${payment.id}`,
     lang: payment.lang,
+    ...(step.kind === 'save' ? { saveCardFor: { customerId: step.customerId } } : {}),
   });
   if (!created.ok) {
     log.warn({ kind: created.error.kind, reason: created.error.message }, 'provider checkout not created');
@@ -84,6 +126,7 @@ export async function openCheckout(
       return { kind: 'redirect', url: current.checkoutUrl, payment: current };
     return current ? { kind: 'settled', payment: current } : { kind: 'not_found' };
   }
-  log.info('provider checkout opened');
+  if (step.kind === 'save') await rememberCardSaving(deps, payment.id, step.customerId);
+  log.info({ cardSaving: step.kind === 'save' }, 'provider checkout opened');
   return { kind: 'redirect', url: created.redirectUrl, payment: recorded };
 }

@@ -130,6 +130,57 @@ export async function insertPayment(q: Queryable, p: NewPayment): Promise<Paymen
   return toPayment(rows[0]!);
 }
 
+/**
+ * An order's first attempt and its `created` event in one statement, inserted only when the store
+ * is known and the order has no attempt at all. Most payment requests are an order's first: this
+ * spares them a transaction and several round trips. Also answers the store's sealed token, so the
+ * caller can tell whether Ecwid sent a new one, without another query. Two first requests at once:
+ * the unique indexes let one in, the other fails with 23505 and retries.
+ */
+export async function insertFirstAttempt(
+  q: Queryable,
+  p: Omit<NewPayment, 'attempt'>,
+): Promise<{ payment: Payment | null; storeKnown: boolean; storeTokenSealed: string | null }> {
+  const rows = await q.query<
+    Partial<PaymentRow> & { store_known: boolean; store_token_sealed: string | null }
+  >(
+    `WITH store AS (
+       SELECT token_sealed FROM stores WHERE store_id = $2::bigint
+     ), created AS (
+       INSERT INTO payments (id, store_id, reference_transaction_id, ecwid_order_id, attempt, amount, currency,
+                             state, lang, return_url, order_sealed)
+       SELECT $1::text, $2::bigint, $3::text, $4::text, 1, $5::bigint, $6::text, 'created', $7::text, $8::text,
+              $9::text
+       WHERE EXISTS (SELECT 1 FROM store)
+         AND NOT EXISTS (SELECT 1 FROM payments WHERE store_id = $2::bigint AND reference_transaction_id = $3::text)
+       RETURNING *
+     ), event AS (
+       INSERT INTO payment_events (payment_id, kind, to_state, source)
+       SELECT id, 'created', 'created', 'ecwid' FROM created
+     )
+     SELECT EXISTS (SELECT 1 FROM store) AS store_known, (SELECT token_sealed FROM store) AS store_token_sealed,
+            created.*
+     FROM (SELECT 1) AS one LEFT JOIN created ON true`,
+    [
+      newPaymentId(),
+      p.storeId,
+      p.referenceTransactionId,
+      p.ecwidOrderId,
+      p.amount,
+      p.currency,
+      p.lang,
+      p.returnUrl,
+      p.orderSealed,
+    ],
+  );
+  const row = rows[0]!;
+  return {
+    payment: row.id ? toPayment(row as PaymentRow) : null,
+    storeKnown: row.store_known,
+    storeTokenSealed: row.store_token_sealed,
+  };
+}
+
 /** Re-entry of the same order: keep the latest returnUrl (Ecwid makes a new one per click). */
 export async function refreshReentry(
   q: Queryable,

@@ -7,6 +7,7 @@ import { isPaidOrAfter, OPEN_STATES, type Payment } from './model';
 import {
   compareAndSetState,
   findLatestAttempt,
+  insertFirstAttempt,
   insertPayment,
   recordEvent,
   refreshReentry,
@@ -27,12 +28,31 @@ export async function startPayment(
   deps: Pick<PaymentDeps, 'db' | 'secrets'>,
   request: PaymentRequest,
 ): Promise<StartPaymentResult> {
-  const tokenSealed = deps.secrets.seal(request.token);
   const orderSealed = deps.secrets.seal(JSON.stringify(request.order));
+  let tokenSaved = false;
   // Two concurrent clicks can both find no open attempt; the unique index lets one win, the other retries.
   for (let tries = 0; ; tries++) {
     try {
-      return await deps.db.transaction((tx) => upsertAttempt(tx, request, tokenSealed, orderSealed));
+      // An order's first request: one statement (no transaction), which also reads the store's token.
+      const first = await insertFirstAttempt(deps.db, {
+        storeId: request.storeId,
+        referenceTransactionId: request.referenceTransactionId,
+        ecwidOrderId: request.order.ecwidOrderId,
+        amount: request.total.amount,
+        currency: request.total.currency,
+        lang: request.lang,
+        returnUrl: request.returnUrl,
+        orderSealed,
+      });
+      if (!tokenSaved && !sameToken(deps, first.storeTokenSealed, request.token)) {
+        // A store seen for the first time, a new token, or one forgotten at uninstall: keep it.
+        await saveStoreToken(deps.db, request.storeId, deps.secrets.seal(request.token));
+        tokenSaved = true;
+        // The store row did not exist: the attempt could not reference it yet.
+        if (!first.storeKnown) continue;
+      }
+      if (first.payment) return { kind: 'created', payment: first.payment };
+      return await deps.db.transaction((tx) => upsertAttempt(tx, request, orderSealed));
     } catch (error) {
       if (tries < 2 && (error as { code?: string }).code === UNIQUE_VIOLATION) continue;
       throw error;
@@ -40,13 +60,25 @@ export async function startPayment(
   }
 }
 
+/**
+ * Whether the stored token is the one Ecwid just sent. The token is written only when it changed,
+ * outside any payment transaction: every payment of a store used to rewrite (and lock) the one store
+ * row until its transaction committed, so a store's payment requests queued behind each other.
+ */
+function sameToken(deps: Pick<PaymentDeps, 'secrets'>, sealed: string | null, token: string): boolean {
+  if (!sealed) return false;
+  try {
+    return deps.secrets.unseal(sealed) === token;
+  } catch {
+    return false; // sealed with a key we no longer have: replace it
+  }
+}
+
 async function upsertAttempt(
   tx: Queryable,
   request: PaymentRequest,
-  tokenSealed: string,
   orderSealed: string,
 ): Promise<StartPaymentResult> {
-  await saveStoreToken(tx, request.storeId, tokenSealed);
   const latest = await findLatestAttempt(tx, request.storeId, request.referenceTransactionId);
   const reentry = { returnUrl: request.returnUrl, lang: request.lang, orderSealed };
 

@@ -27,6 +27,8 @@ export interface PaymentProvider {
     store: StoreContext,
     url: string,
   ): Promise<{ ok: true; created: boolean } | { ok: false; error: ProviderError }>;
+  /** Saved cards for returning shoppers (providers that keep customers and cards: Conekta, Ecart Pay). */
+  savedCards?: SavedCardsSupport;
 }
 
 export interface StoreContext {
@@ -59,6 +61,11 @@ export interface CheckoutInput {
   /** `{APP_URL}/webhooks/{provider}/:paymentId` (providers with per-payment notification URLs). */
   notificationUrl: string;
   lang: 'es' | 'en';
+  /**
+   * Saved cards: the provider customer the hosted checkout is for, with card saving on. The card is
+   * entered on the provider's page only; it is read back from the provider once the payment is paid.
+   */
+  saveCardFor?: { customerId: string };
 }
 
 export type CheckoutResult =
@@ -152,3 +159,70 @@ export type RefundResult =
   { ok: true; observation: ProviderObservation } | { ok: false; error: ProviderError };
 
 export type ProviderRegistry = ReadonlyMap<string, PaymentProvider>;
+
+/** A card kept at the provider for a customer, as the provider describes it (display data only). */
+export interface ProviderCard {
+  /** The provider's id for it (Conekta payment source `src_…`, Ecart Pay card id). */
+  id: string;
+  brand: string;
+  last4: string;
+  expMonth: number | null;
+  expYear: number | null;
+}
+
+export interface SavedCardChargeInput {
+  payment: Payment;
+  order: OrderDetails;
+  store: StoreContext;
+  /** The provider's customer and card ids. */
+  customerId: string;
+  cardId: string;
+  /** `{APP_URL}/return/:paymentId`: where a 3-D Secure challenge sends the shopper back. */
+  returnUrl: string;
+  notificationUrl: string;
+  lang: 'es' | 'en';
+  /**
+   * Records the provider's order id as soon as the provider has created it, before its answer is
+   * acted upon (Conekta: before the card is even charged). When it throws, nothing more is done.
+   */
+  record(providerReference: string): Promise<void>;
+}
+
+export type SavedCardChargeResult =
+  /**
+   * The provider answered (only after `record`): paid, declined (`failed`), or still open. With
+   * `actionUrl`, the shopper must authenticate there first (3-D Secure); the return is re-fetched.
+   */
+  | { kind: 'answered'; observation: ProviderObservation; actionUrl?: string }
+  /** The card is no longer at the provider: nothing was charged. */
+  | { kind: 'card_gone'; message: string }
+  /** Refused or failed before any charge was made: nothing was charged. */
+  | { kind: 'not_charged'; error: ProviderError }
+  /** The charge was sent but its outcome is unknown (timeout, 5xx): re-fetching decides, never a retry. */
+  | { kind: 'unknown'; error: ProviderError };
+
+export type SavedCardsResult<T> =
+  { ok: true; value: T } | { ok: false; error: ProviderError; notFound?: boolean };
+
+/** What a provider offers for saved cards (customer → card → charge). No card data ever passes here. */
+export interface SavedCardsSupport {
+  /**
+   * The provider account and environment the store uses (e.g. a key and its mode): cards saved under
+   * another are not offered. May contain a secret: the app keeps only an HMAC of it. null: no keys.
+   */
+  accountOf(store: StoreContext): string | null;
+  /** Creates the provider customer for a logged-in shopper (name, email, phone from the order). */
+  createCustomer(input: {
+    store: StoreContext;
+    order: OrderDetails;
+    lang: 'es' | 'en';
+    /** A stable, non-secret reference of the shopper (store and Ecwid customer id), kept as metadata. */
+    reference: { storeId: number; ecwidCustomerId: string };
+  }): Promise<SavedCardsResult<{ customerId: string }>>;
+  /** The customer's cards as the provider has them now (`notFound`: the customer is gone). */
+  listCards(store: StoreContext, customerId: string): Promise<SavedCardsResult<ProviderCard[]>>;
+  /** Charges a saved card for the payment (see SavedCardChargeInput.record). Never retried. */
+  chargeCard(input: SavedCardChargeInput): Promise<SavedCardChargeResult>;
+  /** Deletes the card at the provider (`notFound`: already gone). */
+  deleteCard(store: StoreContext, customerId: string, cardId: string): Promise<SavedCardsResult<true>>;
+}

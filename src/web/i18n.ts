@@ -29,6 +29,26 @@ const es = {
   paymentFailed: 'El pago no se completó. Puedes intentarlo de nuevo o elegir otro medio de pago.',
   serverError: 'Algo salió mal de nuestro lado. Inténtalo de nuevo en un momento.',
   pageNotFound: 'Esta página no existe.',
+  savedCardsTitle: 'Paga con una tarjeta guardada',
+  savedCardsIntro:
+    'Tus tarjetas guardadas en {provider}. Confirma y no te pediremos los datos de la tarjeta.',
+  payWithSavedCard: 'Pagar con {brand} •••• {last4}',
+  removeSavedCard: 'Eliminar {brand} •••• {last4}',
+  savedCardExpires: 'Vence {date}',
+  useAnotherMethod: 'Usar otro medio de pago',
+  chooseAnotherProvider: 'Elegir otro proveedor de pago',
+  savedCardDeclined:
+    'El banco rechazó la tarjeta {card}. {reason} No se hizo ningún cargo: elige otra tarjeta u otro medio de pago.',
+  savedCardDeclinedReason: '',
+  savedCardGone:
+    'La tarjeta {card} ya no está disponible. No se hizo ningún cargo: elige otra tarjeta u otro medio de pago.',
+  savedCardNotCharged:
+    'No pudimos cobrar la tarjeta {card} en este momento y no se hizo ningún cargo. Inténtalo de nuevo o elige otro medio de pago.',
+  savedCardRemoved: 'Eliminamos la tarjeta.',
+  savedCardRemoveFailed: 'No pudimos eliminar la tarjeta ahora. Inténtalo de nuevo en un momento.',
+  savedCardFormInvalid: 'Esta confirmación no es válida. Vuelve al paso de pago y elige de nuevo.',
+  savedCardFormExpired: 'Esta confirmación caducó. Vuelve al paso de pago y elige de nuevo.',
+  savedCardRefused: 'Esta tarjeta no se puede usar para este pago. Elige otra tarjeta u otro medio de pago.',
 };
 
 const en: typeof es = {
@@ -58,6 +78,26 @@ const en: typeof es = {
   paymentFailed: 'The payment was not completed. You can try again or choose another payment method.',
   serverError: 'Something went wrong on our side. Please try again in a moment.',
   pageNotFound: 'This page does not exist.',
+  savedCardsTitle: 'Pay with a saved card',
+  savedCardsIntro:
+    'Your cards saved with {provider}. Confirm and we will not ask for the card details again.',
+  payWithSavedCard: 'Pay with {brand} •••• {last4}',
+  removeSavedCard: 'Remove {brand} •••• {last4}',
+  savedCardExpires: 'Expires {date}',
+  useAnotherMethod: 'Use another method',
+  chooseAnotherProvider: 'Choose another payment provider',
+  savedCardDeclined:
+    'The bank declined the card {card}. {reason} Nothing was charged: choose another card or payment method.',
+  savedCardDeclinedReason: '',
+  savedCardGone:
+    'The card {card} is no longer available. Nothing was charged: choose another card or payment method.',
+  savedCardNotCharged:
+    'We could not charge the card {card} right now and nothing was charged. Try again or choose another payment method.',
+  savedCardRemoved: 'The card was removed.',
+  savedCardRemoveFailed: 'We could not remove the card right now. Please try again in a moment.',
+  savedCardFormInvalid: 'This confirmation is not valid. Go back to the payment step and choose again.',
+  savedCardFormExpired: 'This confirmation has expired. Go back to the payment step and choose again.',
+  savedCardRefused: 'This card cannot be used for this payment. Choose another card or payment method.',
 };
 
 export type MessageKey = keyof typeof es;

@@ -8,6 +8,8 @@ import { refreshStatus } from '../payments/refreshStatus';
 import { findPayment } from '../payments/repository';
 import { returnToStore } from '../payments/returnToStore';
 import { startPayment } from '../payments/startPayment';
+import { recordSavedCardAfterPayment } from '../savedCards';
+import { renderSavedCardsStep, savedCardFormRoutes } from '../savedCards/web';
 import { format, messages, type MessageKey } from './i18n';
 import { renderError, renderPage, withErrorMessage } from './render';
 
@@ -54,14 +56,17 @@ export function paymentRoutes(deps: PaymentDeps & { clientSecret: string }): Rou
     const paymentId = req.params.paymentId;
     req.log = req.log.child({ paymentId });
     const chosen = typeof req.query.provider === 'string' ? req.query.provider : undefined;
-    const result = await openCheckout(deps, paymentId, chosen);
+    const result = await openCheckout(deps, paymentId, chosen, { otherMethod: req.query.method === 'other' });
     switch (result.kind) {
       case 'not_found':
         return renderError(req, res, 404, 'notFound');
       case 'redirect':
         return res.redirect(303, result.url);
       case 'settled':
+      case 'in_flight':
         return res.redirect(303, `/return/${result.payment.id}`);
+      case 'saved_cards':
+        return renderSavedCardsStep(res, deps.secrets, result, req.query.notice);
       case 'choose': {
         const { payment } = result;
         const t = messages(payment.lang);
@@ -98,6 +103,9 @@ export function paymentRoutes(deps: PaymentDeps & { clientSecret: string }): Rou
     }
   });
 
+  // The saved-card forms of the checkout step (src/savedCards/web.ts).
+  router.use(savedCardFormRoutes(deps));
+
   router.get('/pay/:paymentId/status', async (req, res) => {
     let payment = await findPayment(deps.db, req.params.paymentId);
     if (!payment)
@@ -133,6 +141,10 @@ export function paymentRoutes(deps: PaymentDeps & { clientSecret: string }): Rou
         });
       case 'to_store':
         req.log.info({ state: result.payment.state }, 'shopper returned to the store');
+        // A card saved on the provider's page is recorded once the payment is verified paid.
+        await recordSavedCardAfterPayment(deps, result.payment).catch((err: unknown) =>
+          req.log.warn({ err }, 'saved card not recorded after payment'),
+        );
         return res.redirect(303, result.payment.returnUrl);
       case 'to_store_failed':
         req.log.info({ state: result.payment.state }, 'shopper returned to the store after a failed payment');

@@ -26,6 +26,8 @@ import { PAYMENT_STATES, type PaymentState } from '../payments/model';
 import { storeContext } from '../payments/providerContext';
 import { refundPayment } from '../payments/refund';
 import { findPayment } from '../payments/repository';
+import { savedCardUsage } from '../savedCards';
+import { savedCardsSettingsText } from '../savedCards/i18n';
 import { format } from './i18n';
 import { settingsMessages, type SettingsMessages } from './settingsI18n';
 
@@ -353,8 +355,15 @@ async function renderSettings(
     syncText: p.syncStatus ? t[`sync_${p.syncStatus}`] : '—',
     refundKey: randomBytes(12).toString('base64url'),
   }));
+  const cardsText = savedCardsSettingsText(session.lang);
+  const usage = await savedCardUsage(deps.db, session.storeId);
   res.status(opts.status ?? 200);
   res.render('settings', {
+    savedCards: {
+      text: cardsText,
+      enabled: stored?.savedCards !== false,
+      usage: format(cardsText.usage, { payments: String(usage.payments), paid: String(usage.paid) }),
+    },
     lang: session.lang,
     t,
     demo: deps.demo,

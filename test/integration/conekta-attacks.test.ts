@@ -247,7 +247,8 @@ describe.each(testDatabases())('Conekta: bad input and attacks on %s', (kind) =>
   });
 
   it('Conekta answering 422 at order creation: a clear page for the shopper, Conekta’s message and log_id in the logs', async () => {
-    const started = await flow.start({ currency: 'MXN', total: 300, lang: 'en' });
+    // A guest: a logged-in shopper's checkout creates a Conekta customer first (saved cards).
+    const started = await flow.start({ currency: 'MXN', total: 300, lang: 'en', customerId: null });
     sim.state.failNext(1, 422, 'The customer_info.phone parameter is invalid');
     const res = await request(app.url).get(`/pay/${started.paymentId}/checkout`);
     // Refused (not "unavailable"): no retry link, a way back to the store with the reason for Ecwid.

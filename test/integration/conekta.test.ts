@@ -90,7 +90,8 @@ describe.each(testDatabases())('Conekta payments through the app on %s', (kind) 
 
   /** "Go to Payment" in MXN, then the app's 303 to Conekta's hosted page, exactly as Conekta returned it. */
   async function startAtConekta(input: Parameters<typeof flow.start>[0] = {}) {
-    const started = await flow.start({ currency: 'MXN', token: STORE_TOKEN, ...input });
+    // A guest: a logged-in shopper's checkout creates a Conekta customer first (saved cards).
+    const started = await flow.start({ currency: 'MXN', token: STORE_TOKEN, customerId: null, ...input });
     const res = await request(app.url).get(`/pay/${started.paymentId}/checkout`);
     expect(res.status).toBe(303);
     const record = sim.state
@@ -381,7 +382,7 @@ describe.each(testDatabases())('Conekta payments through the app on %s', (kind) 
     expect(paid.location).not.toContain(KEY);
     await get(paid.location!);
     sim.state.failNext(1, 401);
-    const other = await flow.start({ currency: 'MXN', total: 10, token: STORE_TOKEN });
+    const other = await flow.start({ currency: 'MXN', total: 10, token: STORE_TOKEN, customerId: null });
     // A refused key: the shopper is sent back to the store (422), the log says why.
     expect((await request(app.url).get(`/pay/${other.paymentId}/checkout`)).status).toBe(422);
     await request(app.url)

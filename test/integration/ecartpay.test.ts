@@ -107,7 +107,13 @@ describe.each(testDatabases())(
         .map((u) => u.body);
 
     it('pays: exact one-line order, shopper on pay_link as returned, signed notification → PAID, return → exact returnUrl', async () => {
-      const { json, paymentId } = await flow.start({ currency: 'MXN', total: 1234.56, lang: 'es' });
+      // A guest: a logged-in shopper's order is for an Ecart customer (saved cards).
+      const { json, paymentId } = await flow.start({
+        currency: 'MXN',
+        total: 1234.56,
+        lang: 'es',
+        customerId: null,
+      });
       const { location, orderId, order } = await openEcart(paymentId);
       expect(location).toBe(order.pay_link);
 

@@ -267,7 +267,8 @@ describe.each(testDatabases())('Ecart Pay: bad input and attacks are refused on 
   it('an expired token mid-flow is refreshed transparently at order creation', async () => {
     await openPayment(10); // caches a token
     ecart.state.expireAllTokens();
-    const { paymentId } = await flow.start({ currency: 'MXN', total: 20 });
+    // A guest: a logged-in shopper's checkout creates an Ecart customer first (saved cards).
+    const { paymentId } = await flow.start({ currency: 'MXN', total: 20, customerId: null });
     const res = await request(app.url).get(`/pay/${paymentId}/checkout`);
     expect(res.status).toBe(303);
     expect(ecart.state.callsTo('createOrder').map((c) => [c.auth, c.status])).toEqual([

@@ -2,14 +2,23 @@ import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
 import type { z } from 'zod';
 import {
   CONEKTA_ACCEPT,
+  chargeAnswerSchema,
+  customerSchema,
   errorSchema,
   orderSchema,
+  paymentSourceListSchema,
+  paymentSourceSchema,
   webhookListSchema,
   webhookSchema,
+  type ConektaCustomer,
   type ConektaOrder,
+  type ConektaPaymentSource,
   type ConektaWebhook,
+  type CustomerRequest,
   type OrderRequest,
   type RefundRequest,
+  type SavedCardChargeRequest,
+  type SavedCardOrderRequest,
 } from './schemas';
 
 /**
@@ -39,6 +48,8 @@ export interface ConektaApiError {
   param?: string;
   /** Conekta's request id: what its support asks for. */
   logId?: string;
+  /** Conekta's own words (scrubbed), e.g. a decline reason the shopper may see. */
+  detail?: string;
   /** For logs and the merchant: Conekta's own message and log_id, never a key or personal data. */
   message: string;
 }
@@ -52,12 +63,30 @@ export interface ConektaCall {
 }
 
 export interface ConektaClient {
-  createOrder(call: ConektaCall, body: OrderRequest): Promise<ConektaResult<ConektaOrder>>;
+  createOrder(
+    call: ConektaCall,
+    body: OrderRequest | SavedCardOrderRequest,
+  ): Promise<ConektaResult<ConektaOrder>>;
   getOrder(call: ConektaCall, orderId: string): Promise<ConektaResult<ConektaOrder>>;
   createRefund(call: ConektaCall, orderId: string, body: RefundRequest): Promise<ConektaResult<ConektaOrder>>;
   /** Webhooks registered for the key's environment (filtered by URL when given). */
   listWebhooks(call: ConektaCall, url?: string): Promise<ConektaResult<ConektaWebhook[]>>;
   createWebhook(call: ConektaCall, url: string): Promise<ConektaResult<ConektaWebhook>>;
+  // Saved cards ("cargo bajo demanda"): customers and their payment sources. Optional so that a
+  // client double written for hosted checkouts only still fits; the HTTP client has them all.
+  createCustomer?(call: ConektaCall, body: CustomerRequest): Promise<ConektaResult<ConektaCustomer>>;
+  listPaymentSources?(call: ConektaCall, customerId: string): Promise<ConektaResult<ConektaPaymentSource[]>>;
+  deletePaymentSource?(
+    call: ConektaCall,
+    customerId: string,
+    sourceId: string,
+  ): Promise<ConektaResult<ConektaPaymentSource>>;
+  /** Charges an existing order (a customer's payment source). Never retried: re-fetch the order instead. */
+  createCharge?(
+    call: ConektaCall,
+    orderId: string,
+    body: SavedCardChargeRequest,
+  ): Promise<ConektaResult<{ id: string; status?: string | null }>>;
 }
 
 export interface ConektaClientOptions {
@@ -86,7 +115,7 @@ export function createConektaClient(opts: ConektaClientOptions): ConektaClient {
 
   async function send<T>(
     call: ConektaCall,
-    method: 'GET' | 'POST',
+    method: 'GET' | 'POST' | 'DELETE',
     path: string,
     schema: z.ZodType<T>,
     body?: unknown,
@@ -104,7 +133,7 @@ export function createConektaClient(opts: ConektaClientOptions): ConektaClient {
 
   async function once<T>(
     call: ConektaCall,
-    method: 'GET' | 'POST',
+    method: 'GET' | 'POST' | 'DELETE',
     path: string,
     schema: z.ZodType<T>,
     body: unknown,
@@ -168,6 +197,25 @@ export function createConektaClient(opts: ConektaClientOptions): ConektaClient {
       return { ok: true, value: listed.value.data.filter((w) => url === undefined || w.url === url) };
     },
     createWebhook: (call, url) => send(call, 'POST', '/webhooks', webhookSchema, { url }),
+    createCustomer: (call, body) => send(call, 'POST', '/customers', customerSchema, body),
+    async listPaymentSources(call, customerId) {
+      const listed = await send(
+        call,
+        'GET',
+        `/customers/${encodeURIComponent(customerId)}/payment_sources`,
+        paymentSourceListSchema,
+      );
+      return listed.ok ? { ok: true, value: listed.value.data } : listed;
+    },
+    deletePaymentSource: (call, customerId, sourceId) =>
+      send(
+        call,
+        'DELETE',
+        `/customers/${encodeURIComponent(customerId)}/payment_sources/${encodeURIComponent(sourceId)}`,
+        paymentSourceSchema,
+      ),
+    createCharge: (call, orderId, body) =>
+      send(call, 'POST', `/orders/${encodeURIComponent(orderId)}/charges`, chargeAnswerSchema, body),
   };
 }
 
@@ -186,7 +234,7 @@ function parseJson(text: unknown): unknown {
 
 /** `/orders/ord_x/refunds` → `/orders/:id/refunds` (ids are fine in logs, but keep lines groupable). */
 function route(path: string): string {
-  return path.replace(/\/ord_[A-Za-z0-9]+/g, '/:id');
+  return path.replace(/\/(ord|cus|src)_[A-Za-z0-9]+/g, '/:id');
 }
 
 /** Maps Conekta's error shape to a typed error that keeps its message and log_id. */
@@ -216,6 +264,7 @@ export function describeError(status: number, body: unknown, what: string): Cone
     ...(detail?.code ? { code: detail.code } : {}),
     ...(detail?.param ? { param: detail.param } : {}),
     ...(logId ? { logId } : {}),
+    ...(text ? { detail: text.slice(0, 300) } : {}),
   };
 }
 

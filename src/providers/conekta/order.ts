@@ -8,6 +8,7 @@ import {
   type ConektaOrder,
   type ConektaPaymentMethod,
   type OrderRequest,
+  type SavedCardOrderRequest,
 } from './schemas';
 
 /**
@@ -28,6 +29,8 @@ export interface OrderBuildInput {
   expiresAt: number;
   fallbackEmail: string;
   fallbackPhone: string;
+  /** Saved cards: the Conekta customer the hosted page is for, with card saving (on-demand) on. */
+  customerId?: string;
 }
 
 const MAX_ITEMIZED_LINES = 100;
@@ -39,15 +42,11 @@ export function buildOrderRequest(input: OrderBuildInput): OrderRequest {
   const label = lang === 'en' ? `Order ${order.ecwidOrderId}` : `Pedido ${order.ecwidOrderId}`;
   return {
     currency: 'MXN',
-    customer_info: customerInfo(order, lang, input.fallbackEmail, input.fallbackPhone),
+    customer_info: input.customerId
+      ? { customer_id: input.customerId }
+      : customerInfo(order, lang, input.fallbackEmail, input.fallbackPhone),
     line_items: lineItems(order, payment.total.amount, lang),
-    metadata: {
-      integration: ORDER_MARKER,
-      ecwid_store_id: String(payment.storeId),
-      ecwid_order_id: order.ecwidOrderId.slice(0, 200),
-      ecwid_reference_transaction_id: payment.referenceTransactionId.slice(0, 200),
-      payment_id: payment.id,
-    },
+    metadata: orderMetadata(payment, order),
     checkout: {
       type: 'HostedPayment',
       name: lineName(label, lang),
@@ -56,7 +55,43 @@ export function buildOrderRequest(input: OrderBuildInput): OrderRequest {
       failure_url: input.returnUrl,
       expires_at: input.expiresAt,
       redirection_time: 4,
+      ...(input.customerId ? { on_demand_enabled: true } : {}),
     },
+  };
+}
+
+function orderMetadata(payment: Payment, order: OrderDetails): Record<string, string> {
+  return {
+    integration: ORDER_MARKER,
+    ecwid_store_id: String(payment.storeId),
+    ecwid_order_id: order.ecwidOrderId.slice(0, 200),
+    ecwid_reference_transaction_id: payment.referenceTransactionId.slice(0, 200),
+    payment_id: payment.id,
+  };
+}
+
+/** Marks saved-card charges (`metadata.saved_card`): their declines are handled at the checkout step. */
+export const SAVED_CARD_MARKER = 'saved_card';
+
+/**
+ * A saved-card order ("cargo bajo demanda"): the same lines and metadata as a hosted order, for the
+ * Conekta customer, with no checkout and no charge yet; 3-D Secure only when the bank asks for it
+ * (`three_ds_mode: smart`), returning to `{APP_URL}/return/:paymentId`.
+ */
+export function buildSavedCardOrderRequest(input: {
+  payment: Payment;
+  order: OrderDetails;
+  lang: 'es' | 'en';
+  customerId: string;
+  returnUrl: string;
+}): SavedCardOrderRequest {
+  return {
+    currency: 'MXN',
+    customer_info: { customer_id: input.customerId },
+    line_items: lineItems(input.order, input.payment.total.amount, input.lang),
+    metadata: { ...orderMetadata(input.payment, input.order), [SAVED_CARD_MARKER]: 'true' },
+    three_ds_mode: 'smart',
+    return_url: input.returnUrl,
   };
 }
 
@@ -116,7 +151,7 @@ export function customerInfo(
   lang: 'es' | 'en',
   fallbackEmail: string,
   fallbackPhone: string,
-): OrderRequest['customer_info'] {
+): { name: string; email: string; phone: string } {
   const people = [order.billingPerson, order.shippingPerson];
   const name =
     people

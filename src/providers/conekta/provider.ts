@@ -4,8 +4,12 @@ import type {
   NotificationLookup,
   NotificationResult,
   PaymentProvider,
+  ProviderCard,
   ProviderError,
   RefundResult,
+  SavedCardChargeInput,
+  SavedCardChargeResult,
+  SavedCardsSupport,
   StatusResult,
   StoreContext,
 } from '../types';
@@ -15,15 +19,26 @@ import {
   type ConektaClient,
   DEFAULT_CONEKTA_TIMEOUT_MS,
 } from './client';
-import { buildOrderRequest, checkOwnership, observeOrder } from './order';
+import {
+  buildOrderRequest,
+  buildSavedCardOrderRequest,
+  checkOwnership,
+  customerInfo,
+  observeOrder,
+  SAVED_CARD_MARKER,
+} from './order';
 import {
   CONEKTA_PAYMENT_METHODS,
   eventSchema,
   ORDER_EVENTS,
   ORDER_ID_PATTERN,
   ORDER_MARKER,
+  CUSTOMER_ID_PATTERN,
+  PAYMENT_SOURCE_ID_PATTERN,
   type ConektaEvent,
+  type ConektaOrder,
   type ConektaPaymentMethod,
+  type ConektaPaymentSource,
 } from './schemas';
 
 export const CONEKTA_PROVIDER_ID = 'conekta';
@@ -90,6 +105,8 @@ export interface ConektaProvider extends PaymentProvider {
   ): Promise<{ ok: true; created: boolean } | { ok: false; error: ProviderError }>;
   /** A harmless authenticated call (`GET /webhooks`) to check the key. */
   checkCredentials(store: StoreContext): Promise<{ ok: true } | { ok: false; error: ProviderError }>;
+  /** Saved cards: Conekta customers, payment sources and orders charged to them ("cargo bajo demanda"). */
+  savedCards: SavedCardsSupport;
 }
 
 /**
@@ -155,16 +172,206 @@ export function createConektaProvider(options: ConektaProviderOptions = {}): Con
     message: 'Conekta has no private key for this store (CONEKTA_PRIVATE_KEY or the store settings)',
   };
 
+  // ---------------------------------------------------------------- saved cards
+
+  const noSavedCards: ProviderError = {
+    kind: 'misconfigured',
+    message: 'this Conekta client does not make saved-card calls',
+  };
+
+  const savedCards: SavedCardsSupport = {
+    accountOf(store) {
+      const creds = credentialsFor(store);
+      return creds ? `${creds.livemode ? 'live' : 'test'}\n${creds.privateKey}` : null;
+    },
+
+    async createCustomer({ store, order, lang, reference }) {
+      const creds = credentialsFor(store);
+      if (!creds) return { ok: false, error: misconfigured };
+      const info = customerInfo(order, lang, fallbackEmail, fallbackPhone);
+      if (!client.createCustomer) return { ok: false, error: noSavedCards };
+      const created = await client.createCustomer(
+        { privateKey: creds.privateKey, lang },
+        {
+          ...info,
+          metadata: {
+            integration: ORDER_MARKER,
+            ecwid_store_id: String(reference.storeId),
+            ecwid_customer_id: reference.ecwidCustomerId.slice(0, 100),
+          },
+        },
+      );
+      if (!created.ok) return { ok: false, error: providerError(created.error) };
+      if (typeof created.value.livemode === 'boolean' && created.value.livemode !== creds.livemode) {
+        return {
+          ok: false,
+          error: { kind: 'misconfigured', message: 'Conekta created the customer in the other mode' },
+        };
+      }
+      return { ok: true, value: { customerId: created.value.id } };
+    },
+
+    async listCards(store, customerId) {
+      const creds = credentialsFor(store);
+      if (!creds) return { ok: false, error: misconfigured };
+      if (!CUSTOMER_ID_PATTERN.test(customerId)) {
+        return {
+          ok: false,
+          notFound: true,
+          error: { kind: 'rejected', message: 'not a Conekta customer id' },
+        };
+      }
+      if (!client.listPaymentSources) return { ok: false, error: noSavedCards };
+      const listed = await client.listPaymentSources({ privateKey: creds.privateKey }, customerId);
+      if (!listed.ok) {
+        return {
+          ok: false,
+          error: providerError(listed.error),
+          ...(listed.error.kind === 'not_found' ? { notFound: true } : {}),
+        };
+      }
+      return {
+        ok: true,
+        value: listed.value.map(toProviderCard).filter((c): c is ProviderCard => c !== null),
+      };
+    },
+
+    chargeCard: (input) => chargeSavedCard(input),
+
+    async deleteCard(store, customerId, cardId) {
+      const creds = credentialsFor(store);
+      if (!creds) return { ok: false, error: misconfigured };
+      if (!client.deletePaymentSource) return { ok: false, error: noSavedCards };
+      const deleted = await client.deletePaymentSource({ privateKey: creds.privateKey }, customerId, cardId);
+      if (deleted.ok) return { ok: true, value: true };
+      return {
+        ok: false,
+        error: providerError(deleted.error),
+        ...(deleted.error.kind === 'not_found' ? { notFound: true } : {}),
+      };
+    },
+  };
+
+  /**
+   * "Cargo bajo demanda": an order for the customer (no checkout, no charge), recorded, then a charge
+   * to the payment source. The outcome is always read back from the re-fetched order; a charge whose
+   * answer was lost is never sent again.
+   */
+  async function chargeSavedCard(input: SavedCardChargeInput): Promise<SavedCardChargeResult> {
+    const { payment, store } = input;
+    const creds = credentialsFor(store);
+    if (!creds) return { kind: 'not_charged', error: misconfigured };
+    if (payment.total.currency !== 'MXN') {
+      return {
+        kind: 'not_charged',
+        error: { kind: 'rejected', message: `Conekta charges MXN only, not ${payment.total.currency}` },
+      };
+    }
+    if (!CUSTOMER_ID_PATTERN.test(input.customerId) || !PAYMENT_SOURCE_ID_PATTERN.test(input.cardId)) {
+      return { kind: 'card_gone', message: 'not a Conekta customer or payment source id' };
+    }
+    const createCharge = client.createCharge?.bind(client);
+    if (!createCharge) return { kind: 'not_charged', error: noSavedCards };
+    const call = { privateKey: creds.privateKey, lang: input.lang };
+    const created = await client.createOrder(
+      call,
+      buildSavedCardOrderRequest({
+        payment,
+        order: input.order,
+        lang: input.lang,
+        customerId: input.customerId,
+        returnUrl: input.returnUrl,
+      }),
+    );
+    // No charge was sent yet: whatever went wrong, nothing was charged.
+    if (!created.ok) {
+      if (created.error.kind === 'not_found' || created.error.param?.startsWith('customer')) {
+        return { kind: 'card_gone', message: created.error.message };
+      }
+      return { kind: 'not_charged', error: providerError(created.error) };
+    }
+    const o = created.value;
+    if (o.amount !== payment.total.amount || o.currency.toUpperCase() !== payment.total.currency) {
+      return {
+        kind: 'not_charged',
+        error: {
+          kind: 'amount_mismatch',
+          message: `Conekta order ${o.id} is ${o.amount} ${o.currency}, payment is ${payment.total.amount} ${payment.total.currency}`,
+        },
+      };
+    }
+    const problem = checkOwnership(o, { ...payment, providerReference: o.id }, creds.livemode);
+    if (problem) return { kind: 'not_charged', error: { kind: 'invalid_response', message: problem.reason } };
+
+    await input.record(o.id);
+
+    const charged = await createCharge(call, o.id, {
+      payment_method: { type: 'card', payment_source_id: input.cardId },
+    });
+    if (!charged.ok) {
+      const e = charged.error;
+      if (e.kind === 'not_found' || (e.kind === 'rejected' && e.param?.includes('payment_source'))) {
+        return { kind: 'card_gone', message: e.message };
+      }
+      if (e.kind === 'unauthorized' || (e.kind === 'rejected' && e.status !== 402)) {
+        return { kind: 'not_charged', error: providerError(e) };
+      }
+      // 402 (declined), or unavailable/invalid: the order says what happened.
+    }
+    const fetched = await client.getOrder(call, o.id);
+    if (!fetched.ok) {
+      if (!charged.ok && charged.error.status === 402) {
+        return {
+          kind: 'answered',
+          observation: {
+            status: 'failed',
+            amount: payment.total,
+            message: charged.error.detail ?? 'Conekta declined the card',
+          },
+        };
+      }
+      return { kind: 'unknown', error: providerError(fetched.error) };
+    }
+    const check = checkOwnership(fetched.value, { ...payment, providerReference: o.id }, creds.livemode);
+    if (check) return { kind: 'unknown', error: { kind: 'invalid_response', message: check.reason } };
+    return answerOf(fetched.value, charged.ok ? null : charged.error);
+  }
+
+  function answerOf(order: ConektaOrder, chargeError: ConektaApiError | null): SavedCardChargeResult {
+    const observation = observeOrder(order);
+    const charges = order.charges?.data ?? [];
+    if (observation.status === 'open') {
+      const action = order.next_action?.redirect_to_url?.url;
+      if (action && isHttpUrl(action)) return { kind: 'answered', observation, actionUrl: action };
+      if (chargeError?.status === 402) {
+        return {
+          kind: 'answered',
+          observation: {
+            ...observation,
+            status: 'failed',
+            message: chargeError.detail ?? 'Conekta declined the card',
+          },
+        };
+      }
+      if (charges.length === 0 && chargeError) {
+        // The charge's answer was lost and the order shows none (yet): never charged again from here.
+        return { kind: 'unknown', error: providerError(chargeError) };
+      }
+    }
+    return { kind: 'answered', observation };
+  }
+
   const provider: ConektaProvider = {
     id: CONEKTA_PROVIDER_ID,
     displayName: 'Conekta',
     credentialsFor,
+    savedCards,
 
     supportsCurrency(currency, store) {
       return currency === 'MXN' && credentialsFor(store) !== null;
     },
 
-    async createCheckout({ payment, order, store, returnUrl, lang }): Promise<CheckoutResult> {
+    async createCheckout({ payment, order, store, returnUrl, lang, saveCardFor }): Promise<CheckoutResult> {
       const creds = credentialsFor(store);
       if (!creds) return { ok: false, error: misconfigured };
       if (payment.total.currency !== 'MXN') {
@@ -182,6 +389,9 @@ export function createConektaProvider(options: ConektaProviderOptions = {}): Con
         expiresAt: Math.floor(now() / 1000) + creds.checkoutLifetimeSeconds,
         fallbackEmail,
         fallbackPhone,
+        ...(saveCardFor && CUSTOMER_ID_PATTERN.test(saveCardFor.customerId)
+          ? { customerId: saveCardFor.customerId }
+          : {}),
       });
       const created = await client.createOrder({ privateKey: creds.privateKey, lang }, body);
       if (!created.ok) return { ok: false, error: providerError(created.error) };
@@ -272,11 +482,16 @@ export function createConektaProvider(options: ConektaProviderOptions = {}): Con
       if (!fetched.ok) return { kind: 'retry', reason: `order not re-fetched: ${fetched.error.message}` };
       const problem = checkOwnership(fetched.value, payment, creds.livemode);
       if (problem) return { kind: 'reject', status: problem.status, reason: problem.reason };
-      return {
-        kind: 'observation',
-        paymentId: payment.id,
-        observation: observeOrder(fetched.value, event.id),
-      };
+      const observation = observeOrder(fetched.value, event.id);
+      if (observation.status === 'failed' && fetched.value.metadata?.[SAVED_CARD_MARKER] === 'true') {
+        // A declined saved card leaves the payment open (the checkout step shows it); a 3-D Secure
+        // failure is seen by the shopper's return, which re-fetches the order.
+        return {
+          kind: 'ignore',
+          reason: `saved-card order ${orderId} declined: handled at the checkout step`,
+        };
+      }
+      return { kind: 'observation', paymentId: payment.id, observation };
     },
 
     async refund({ payment, store, amount }): Promise<RefundResult> {
@@ -344,6 +559,11 @@ export function createConektaProvider(options: ConektaProviderOptions = {}): Con
     const meta = object?.metadata ?? {};
     if (meta.integration !== ORDER_MARKER)
       return { kind: 'ignore', reason: `order ${orderId} was not created by this app` };
+    if (meta[SAVED_CARD_MARKER] === 'true') {
+      // Saved-card orders are recorded before they are charged: one unknown here was declined (or never
+      // charged) and its payment went back to the checkout step.
+      return { kind: 'ignore', reason: `saved-card order ${orderId} is no longer its payment's order` };
+    }
     const createdAt = object?.created_at ?? event.created_at;
     if (typeof createdAt === 'number' && now() / 1000 - createdAt > unknownOrderRetrySeconds) {
       return {
@@ -369,6 +589,23 @@ export function createConektaProvider(options: ConektaProviderOptions = {}): Con
   }
 
   return provider;
+}
+
+/** A Conekta payment source as a saved card (cards only; inactive ones are left out). */
+function toProviderCard(source: ConektaPaymentSource): ProviderCard | null {
+  if ((source.type ?? 'card') !== 'card') return null;
+  if (source.payment_source_status && source.payment_source_status !== 'active') return null;
+  const last4 = (source.last4 ?? '').trim();
+  if (!/^\d{4}$/.test(last4) || !PAYMENT_SOURCE_ID_PATTERN.test(source.id)) return null;
+  const month = Number(source.exp_month);
+  const year = Number(source.exp_year);
+  return {
+    id: source.id,
+    brand: (source.brand ?? 'card').slice(0, 30),
+    last4,
+    expMonth: Number.isInteger(month) && month >= 1 && month <= 12 ? month : null,
+    expYear: Number.isInteger(year) && year > 0 ? (year < 100 ? 2000 + year : year) : null,
+  };
 }
 
 function providerError(e: ConektaApiError): ProviderError {

@@ -50,8 +50,49 @@ export const orderSchema = z.looseObject({
     })
     .nullish(),
   charges: z.looseObject({ data: z.array(chargeSchema).nullish() }).nullish(),
+  customer_info: z.looseObject({ customer_id: z.string().nullish() }).nullish(),
+  /** 3-D Secure: where the shopper authenticates (`redirect_to_url.url`), then comes back to `return_url`. */
+  next_action: z
+    .looseObject({
+      type: z.string().nullish(),
+      redirect_to_url: z
+        .looseObject({ url: z.string().nullish(), return_url: z.string().nullish() })
+        .nullish(),
+    })
+    .nullish(),
 });
 export type ConektaOrder = z.infer<typeof orderSchema>;
+
+/** `POST /customers`, `GET /customers/{id}`. */
+export const customerSchema = z.looseObject({
+  id: z.string().regex(/^cus_[A-Za-z0-9]+$/),
+  livemode: z.boolean().nullish(),
+});
+export type ConektaCustomer = z.infer<typeof customerSchema>;
+
+const monthOrYear = z.union([z.string().max(4), z.number().int()]).nullish();
+
+/** A customer's payment source (`type: "card"`: a saved card; display data only). */
+export const paymentSourceSchema = z.looseObject({
+  id: z.string().min(1).max(100),
+  type: z.string().nullish(),
+  object: z.string().nullish(),
+  parent_id: z.string().nullish(),
+  last4: z.string().nullish(),
+  brand: z.string().nullish(),
+  exp_month: monthOrYear,
+  exp_year: monthOrYear,
+  payment_source_status: z.string().nullish(),
+});
+export type ConektaPaymentSource = z.infer<typeof paymentSourceSchema>;
+
+export const paymentSourceListSchema = z.looseObject({ data: z.array(paymentSourceSchema) });
+
+/** `POST /orders/{id}/charges` answers the charge (the order is re-fetched for the outcome). */
+export const chargeAnswerSchema = z.looseObject({ id: z.string().min(1), status: z.string().nullish() });
+
+export const CUSTOMER_ID_PATTERN = /^cus_[A-Za-z0-9]{1,64}$/;
+export const PAYMENT_SOURCE_ID_PATTERN = /^src_[A-Za-z0-9]{1,64}$/;
 
 export const errorSchema = z.looseObject({
   object: z.literal('error').optional(),
@@ -116,7 +157,8 @@ export const ORDER_ID_PATTERN = /^ord_[A-Za-z0-9]{1,64}$/;
 /** The body of `POST /orders` as this app sends it. */
 export interface OrderRequest {
   currency: 'MXN';
-  customer_info: { name: string; email: string; phone: string };
+  /** The shopper's details, or (saved cards) the Conekta customer they belong to. */
+  customer_info: { name: string; email: string; phone: string } | { customer_id: string };
   line_items: { name: string; unit_price: number; quantity: number; sku?: string }[];
   metadata: Record<string, string>;
   checkout: {
@@ -127,7 +169,35 @@ export interface OrderRequest {
     failure_url: string;
     expires_at: number;
     redirection_time: number;
+    /** Saved cards: the hosted page may keep the card on the customer (on-demand charges). */
+    on_demand_enabled?: boolean;
   };
+}
+
+/**
+ * A saved-card order: for the customer, without a checkout and without charges (the charge to the
+ * payment source is added once the order id is recorded), 3-D Secure when the bank asks for it.
+ */
+export interface SavedCardOrderRequest {
+  currency: 'MXN';
+  customer_info: { customer_id: string };
+  line_items: OrderRequest['line_items'];
+  metadata: Record<string, string>;
+  three_ds_mode: 'smart';
+  return_url: string;
+}
+
+/** `POST /orders/{id}/charges`: charge a customer's payment source. */
+export interface SavedCardChargeRequest {
+  payment_method: { type: 'card'; payment_source_id: string };
+}
+
+/** `POST /customers`. */
+export interface CustomerRequest {
+  name: string;
+  email: string;
+  phone: string;
+  metadata: Record<string, string>;
 }
 
 export interface RefundRequest {

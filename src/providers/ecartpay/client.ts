@@ -1,10 +1,16 @@
 import { createHash } from 'node:crypto';
 import axios, { type AxiosInstance } from 'axios';
 import {
+  cardListSchema,
+  cardTokenSchema,
+  customerSchema,
   errorBodySchema,
   orderSchema,
+  threeDsSchema,
   tokenResponseSchema,
+  type CreateCustomerBody,
   type CreateOrderBody,
+  type EcartCard,
   type EcartOrder,
   type RefundBody,
 } from './schemas';
@@ -60,6 +66,32 @@ export interface EcartPayClient {
   verifyCredentials(creds: EcartCredentials, opts?: CallOptions): Promise<EcartResult<true>>;
   /** Drops every cached token (key rotation, tests). */
   forgetTokens(): void;
+  // Saved cards (customer → card → token → order). Optional: a client double for hosted checkouts
+  // only still fits; the HTTP client has them all.
+  createCustomer?(
+    creds: EcartCredentials,
+    body: CreateCustomerBody,
+    opts?: CallOptions,
+  ): Promise<EcartResult<{ id: string }>>;
+  listCards?(
+    creds: EcartCredentials,
+    customerId: string,
+    opts?: CallOptions,
+  ): Promise<EcartResult<EcartCard[]>>;
+  deleteCard?(
+    creds: EcartCredentials,
+    customerId: string,
+    cardId: string,
+    opts?: CallOptions,
+  ): Promise<EcartResult<unknown>>;
+  /** `POST /tokens {id}`: a single-use token of a saved card (no CVC from here: Ecart's page asks). */
+  createCardToken?(creds: EcartCredentials, cardId: string, opts?: CallOptions): Promise<EcartResult<string>>;
+  /** `POST /three-d-secure`: the 3-D Secure enrollment of an order paid with a card token. */
+  createThreeDSecure?(
+    creds: EcartCredentials,
+    body: { order_id: string; token: string; redirect_url: string },
+    opts?: CallOptions,
+  ): Promise<EcartResult<{ url: string }>>;
 }
 
 export interface EcartPayClientOptions {
@@ -111,7 +143,7 @@ export function createEcartPayClient(options: EcartPayClientOptions = {}): Ecart
 
   async function send(
     creds: EcartCredentials,
-    method: 'GET' | 'POST',
+    method: 'GET' | 'POST' | 'DELETE',
     path: string,
     headers: Record<string, string>,
     body: unknown,
@@ -209,7 +241,7 @@ export function createEcartPayClient(options: EcartPayClientOptions = {}): Ecart
 
   async function call<T>(
     creds: EcartCredentials,
-    method: 'GET' | 'POST',
+    method: 'GET' | 'POST' | 'DELETE',
     path: string,
     body: unknown,
     parse: (data: unknown) => T | null,
@@ -258,6 +290,37 @@ export function createEcartPayClient(options: EcartPayClientOptions = {}): Ecart
       return fresh.ok ? { ok: true, value: true } : fresh;
     },
     forgetTokens: () => cache.clear(),
+    createCustomer: (creds, body, opts = {}) =>
+      call(creds, 'POST', '/customers', body, (data) => parsed(customerSchema, data), opts),
+    listCards: (creds, customerId, opts = {}) =>
+      call(
+        creds,
+        'GET',
+        `/customers/${encodeURIComponent(customerId)}/cards`,
+        undefined,
+        (data) => parsed(cardListSchema, data),
+        opts,
+      ),
+    deleteCard: (creds, customerId, cardId, opts = {}) =>
+      call(
+        creds,
+        'DELETE',
+        `/customers/${encodeURIComponent(customerId)}/cards/${encodeURIComponent(cardId)}`,
+        undefined,
+        (data) => data ?? {},
+        opts,
+      ),
+    createCardToken: (creds, cardId, opts = {}) =>
+      call(
+        creds,
+        'POST',
+        '/tokens',
+        { id: cardId },
+        (data) => parsed(cardTokenSchema, data)?.token ?? null,
+        opts,
+      ),
+    createThreeDSecure: (creds, body, opts = {}) =>
+      call(creds, 'POST', '/three-d-secure', body, (data) => parsed(threeDsSchema, data), opts),
   };
 }
 
@@ -266,7 +329,18 @@ function base(apiUrl: string): string {
 }
 
 function pathOnly(path: string): string {
-  return path.replace(/\/orders\/[^/]+/, '/orders/{id}');
+  return path
+    .replace(/\/orders\/[^/]+/, '/orders/{id}')
+    .replace(/\/customers\/[^/]+/, '/customers/{id}')
+    .replace(/\/cards\/[^/]+/, '/cards/{id}');
+}
+
+function parsed<T>(
+  schema: { safeParse(data: unknown): { success: true; data: T } | { success: false } },
+  data: unknown,
+): T | null {
+  const result = schema.safeParse(data);
+  return result.success ? result.data : null;
 }
 
 function failure(sent: Exclude<Sent, { kind: 'http' }>): { ok: false; error: EcartError } {

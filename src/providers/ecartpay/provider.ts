@@ -2,15 +2,20 @@ import type { Queryable } from '../../db';
 import type { Logger } from '../../logger';
 import { formatMajor, type Money } from '../../money';
 import { firstReceipt, forgetReceipt } from '../../payments/webhookReceipts';
+import { attemptByReference, inFlightAttempt, recordAttemptReference } from '../../savedCards/repository';
 import type {
   CheckoutInput,
   CheckoutResult,
   NotificationInput,
   NotificationResult,
   PaymentProvider,
+  ProviderCard,
   ProviderError,
   RefundInput,
   RefundResult,
+  SavedCardChargeInput,
+  SavedCardChargeResult,
+  SavedCardsSupport,
   StatusInput,
   StatusResult,
   StoreContext,
@@ -18,7 +23,7 @@ import type {
 import { isEcartPayCurrency, toEcartAmount } from './amounts';
 import { createEcartPayClient, type EcartCredentials, type EcartError, type EcartPayClient } from './client';
 import { buildCreateOrderBody, observeOrder, sameAmount } from './mapping';
-import { ORDER_ID_PATTERN } from './schemas';
+import { CUSTOMER_ID_PATTERN, ORDER_ID_PATTERN, type EcartCard, type EcartOrder } from './schemas';
 import { DEFAULT_SIGNATURE_TOLERANCE_MS, verifyEcartSignature } from './signature';
 
 export const ECARTPAY_ID = 'ecartpay';
@@ -66,6 +71,8 @@ export interface EcartPayProvider extends PaymentProvider {
   credentialsFor(store: StoreContext): EcartPayStoreCredentials | null;
   readonly client: EcartPayClient;
   refund(input: RefundInput): Promise<RefundResult>;
+  /** Saved cards: Ecart customers, their cards, card tokens and orders paid with them. */
+  savedCards: SavedCardsSupport;
 }
 
 export const DEFAULT_NOTIFICATION_BUDGET_MS = 4_000;
@@ -134,6 +141,10 @@ export function createEcartPayProvider(options: EcartPayProviderOptions): EcartP
       returnUrl: input.returnUrl,
       notificationUrl: input.notificationUrl,
     });
+    // Saved cards: the hosted pay page of an order for the customer, where the card may be kept.
+    if (input.saveCardFor && CUSTOMER_ID_PATTERN.test(input.saveCardFor.customerId)) {
+      body.customer_id = input.saveCardFor.customerId;
+    }
     const created = await client.createOrder(creds, body);
     if (!created.ok) return { ok: false, error: providerError(created.error) };
     const order = created.value;
@@ -181,7 +192,13 @@ export function createEcartPayProvider(options: EcartPayProviderOptions): EcartP
     const found = input.paymentId
       ? await input.lookup.byId(input.paymentId)
       : await input.lookup.byProviderReference(orderId);
-    if (!found) return { kind: 'reject', status: 404, reason: 'no Ecart Pay payment here' };
+    if (!found) {
+      // A saved-card order declined at the checkout step (its payment went back to it): acknowledged.
+      if (input.paymentId && (await attemptByReference(options.db, input.paymentId, orderId))) {
+        return { kind: 'ignore', reason: 'saved-card order no longer its payment’s order' };
+      }
+      return { kind: 'reject', status: 404, reason: 'no Ecart Pay payment here' };
+    }
     const creds = credentialsFor(found.store);
     // Our configuration, not the sender's fault: 5xx so Ecart tries again once it is fixed.
     if (!creds) return { kind: 'retry', reason: 'Ecart Pay has no API keys for this store' };
@@ -197,6 +214,13 @@ export function createEcartPayProvider(options: EcartPayProviderOptions): EcartP
       });
       if (!check.ok) return { kind: 'reject', status: 401, reason: `signature refused (${check.reason})` };
       receipt = check.webhookId;
+    }
+    // A saved-card charge whose answer never came: the order is not recorded yet. It is adopted only
+    // if Ecart's own copy shows it is this payment's charge (its customer, our notify URL for it).
+    if (found.payment.providerReference === null && found.payment.state === 'checkout_open') {
+      const adopted = await adoptSavedCardOrder(found.payment.id, orderId, creds, deadline);
+      if (adopted === 'retry') return { kind: 'retry', reason: 'Ecart Pay order unavailable' };
+      if (adopted === 'adopted') found.payment.providerReference = orderId;
     }
     // The notification must be about this payment's own order (a signed notification for another
     // order, replayed to this URL, is refused).
@@ -220,6 +244,15 @@ export function createEcartPayProvider(options: EcartPayProviderOptions): EcartP
       return { kind: 'retry', reason: problem ?? 'Ecart Pay order unavailable' };
     }
     const observed = observeOrder(fetched.value, receipt ?? undefined);
+    if (
+      observed.ok &&
+      observed.observation.status === 'failed' &&
+      (await attemptByReference(options.db, found.payment.id, orderId))
+    ) {
+      // A declined saved card leaves the payment open (the checkout step shows it); a 3-D Secure
+      // failure is seen by the shopper's return, which re-fetches the order.
+      return { kind: 'ignore', reason: 'declined saved-card order: handled at the checkout step' };
+    }
     if (!observed.ok) {
       if (observed.reason === 'bad_amount') {
         if (receipt !== null) await forgetReceipt(options.db, ECARTPAY_ID, receipt);
@@ -289,9 +322,184 @@ export function createEcartPayProvider(options: EcartPayProviderOptions): EcartP
     };
   }
 
+  // ---------------------------------------------------------------- saved cards
+
+  const noSavedCards: ProviderError = {
+    kind: 'misconfigured',
+    message: 'this Ecart Pay client does not make saved-card calls',
+  };
+
+  /** Adopts an unrecorded saved-card order named by a notification, if Ecart shows it is this payment's. */
+  async function adoptSavedCardOrder(
+    paymentId: string,
+    orderId: string,
+    creds: EcartCredentials,
+    deadline: number,
+  ): Promise<'adopted' | 'not_ours' | 'retry'> {
+    const attempt = await inFlightAttempt(options.db, paymentId);
+    if (!attempt || attempt.provider !== ECARTPAY_ID || attempt.providerReference !== null) return 'not_ours';
+    const fetched = await client.getOrder(creds, orderId, { deadline });
+    if (!fetched.ok) return 'retry';
+    const order = fetched.value;
+    const ours =
+      order.id === orderId &&
+      order.customer_id === attempt.providerCustomerId &&
+      typeof order.notify_url === 'string' &&
+      order.notify_url.endsWith(`/webhooks/${ECARTPAY_ID}/${paymentId}`);
+    if (!ours) return 'not_ours';
+    const recorded = await recordAttemptReference(options.db, attempt, orderId);
+    log?.info({ paymentId, recorded }, 'saved-card order with a lost answer found through its notification');
+    return recorded ? 'adopted' : 'not_ours';
+  }
+
+  const savedCards: SavedCardsSupport = {
+    accountOf(store) {
+      const creds = credentialsFor(store);
+      return creds ? `${creds.apiUrl.replace(/\/+$/, '')}\n${creds.publicKey}` : null;
+    },
+
+    async createCustomer({ store, order, reference }) {
+      const creds = credentialsFor(store);
+      if (!creds) return fail('misconfigured', 'Ecart Pay has no API keys for this store');
+      if (!client.createCustomer) return { ok: false, error: noSavedCards };
+      const person = buildCreateOrderBody({
+        total: { amount: 0, currency: 'MXN' },
+        order,
+        lang: 'es',
+        returnUrl: 'https://unused.invalid',
+        notificationUrl: 'https://unused.invalid',
+      });
+      const created = await client.createCustomer(creds, {
+        ...(person.first_name ? { first_name: person.first_name } : {}),
+        ...(person.last_name ? { last_name: person.last_name } : {}),
+        ...(person.email ? { email: person.email } : {}),
+        ...(person.phone ? { phone: person.phone } : {}),
+        user_id: `ecwid-${reference.storeId}-${reference.ecwidCustomerId}`.slice(0, 100),
+      });
+      return created.ok
+        ? { ok: true, value: { customerId: created.value.id } }
+        : { ok: false, error: providerError(created.error) };
+    },
+
+    async listCards(store, customerId) {
+      const creds = credentialsFor(store);
+      if (!creds) return fail('misconfigured', 'Ecart Pay has no API keys for this store');
+      if (!client.listCards) return { ok: false, error: noSavedCards };
+      const listed = await client.listCards(creds, customerId);
+      if (!listed.ok) {
+        return {
+          ok: false,
+          error: providerError(listed.error),
+          ...(listed.error.kind === 'not_found' ? { notFound: true } : {}),
+        };
+      }
+      return {
+        ok: true,
+        value: listed.value.map(toProviderCard).filter((c): c is ProviderCard => c !== null),
+      };
+    },
+
+    chargeCard: (input) => chargeSavedCard(input),
+
+    async deleteCard(store, customerId, cardId) {
+      const creds = credentialsFor(store);
+      if (!creds) return fail('misconfigured', 'Ecart Pay has no API keys for this store');
+      if (!client.deleteCard) return { ok: false, error: noSavedCards };
+      const deleted = await client.deleteCard(creds, customerId, cardId);
+      if (deleted.ok) return { ok: true, value: true };
+      return {
+        ok: false,
+        error: providerError(deleted.error),
+        ...(deleted.error.kind === 'not_found' ? { notFound: true } : {}),
+      };
+    },
+  };
+
+  /**
+   * Customer → card → token → order: a single-use token of the saved card (no CVC from here), then an
+   * order for the customer paid with it. Ecart has no idempotency key and creates and charges the
+   * order in one call, so its id is recorded as soon as it is known; if the answer is lost, the
+   * order's notification (to this payment's URL) finds it. Never sent twice.
+   */
+  async function chargeSavedCard(input: SavedCardChargeInput): Promise<SavedCardChargeResult> {
+    const creds = credentialsFor(input.store);
+    if (!creds)
+      return {
+        kind: 'not_charged',
+        error: { kind: 'misconfigured', message: 'Ecart Pay has no API keys for this store' },
+      };
+    const createCardToken = client.createCardToken?.bind(client);
+    if (!createCardToken) return { kind: 'not_charged', error: noSavedCards };
+    const total = input.payment.total;
+    if (!isEcartPayCurrency(total.currency)) {
+      return {
+        kind: 'not_charged',
+        error: { kind: 'rejected', message: `Ecart Pay does not take ${total.currency}` },
+      };
+    }
+    const token = await createCardToken(creds, input.cardId);
+    if (!token.ok) {
+      if (token.error.kind === 'not_found') return { kind: 'card_gone', message: token.error.message };
+      return { kind: 'not_charged', error: providerError(token.error) };
+    }
+    const body = {
+      ...buildCreateOrderBody({
+        total,
+        order: input.order,
+        lang: input.lang,
+        returnUrl: input.returnUrl,
+        notificationUrl: input.notificationUrl,
+      }),
+      customer_id: input.customerId,
+      token: token.value,
+    };
+    const created = await client.createOrder(creds, body);
+    if (!created.ok) {
+      const e = created.error;
+      // A timeout or a 5xx may hide a charged order: its notification tells; never sent again.
+      if (e.kind === 'unavailable' || e.kind === 'invalid_response')
+        return { kind: 'unknown', error: providerError(e) };
+      if (e.kind === 'not_found') return { kind: 'card_gone', message: e.message };
+      return { kind: 'not_charged', error: providerError(e) };
+    }
+    const order = created.value;
+    await input.record(order.id);
+    return answerOf(order, creds, token.value, input.returnUrl);
+  }
+
+  async function answerOf(
+    order: EcartOrder,
+    creds: EcartCredentials,
+    token: string,
+    returnUrl: string,
+  ): Promise<SavedCardChargeResult> {
+    const observed = observeOrder(order);
+    if (!observed.ok)
+      return { kind: 'unknown', error: { kind: 'invalid_response', message: observed.message } };
+    const observation = observed.observation;
+    if (observation.status !== 'open') return { kind: 'answered', observation };
+    // Not paid, not declined: the bank asks for 3-D Secure (Ecart's 3DS flow: enrollment, redirect).
+    if (!client.createThreeDSecure) return { kind: 'unknown', error: noSavedCards };
+    const enrolled = await client.createThreeDSecure(creds, {
+      order_id: order.id,
+      token,
+      redirect_url: returnUrl,
+    });
+    if (!enrolled.ok || !isHttpUrl(enrolled.value.url)) {
+      return {
+        kind: 'not_charged',
+        error: enrolled.ok
+          ? { kind: 'invalid_response', message: 'Ecart Pay 3-D Secure enrollment without a usable url' }
+          : providerError(enrolled.error),
+      };
+    }
+    return { kind: 'answered', observation, actionUrl: enrolled.value.url };
+  }
+
   return {
     id: ECARTPAY_ID,
     displayName: 'Ecart Pay',
+    savedCards,
     client,
     credentialsFor,
     supportsCurrency: (currency, store) => credentialsFor(store) !== null && isEcartPayCurrency(currency),
@@ -300,6 +508,21 @@ export function createEcartPayProvider(options: EcartPayProviderOptions): EcartP
     parseNotification,
     refund,
     checkCredentials,
+  };
+}
+
+/** An Ecart card as a saved card (display data only). */
+function toProviderCard(card: EcartCard): ProviderCard | null {
+  const last4 = (card.last4 ?? '').trim();
+  if (!/^\d{4}$/.test(last4)) return null;
+  const month = Number(card.exp_month);
+  const year = Number(card.exp_year);
+  return {
+    id: card.id,
+    brand: (card.brand ?? 'card').slice(0, 30),
+    last4,
+    expMonth: Number.isInteger(month) && month >= 1 && month <= 12 ? month : null,
+    expYear: Number.isInteger(year) && year > 0 ? (year < 100 ? 2000 + year : year) : null,
   };
 }
 

@@ -22,8 +22,42 @@ export const orderSchema = z.object({
   currency: z.string().min(3).max(3),
   totals: z.object({ total: amount }),
   pay_link: z.string().max(4000).optional(),
+  /** Saved cards: the customer the order is for, and where Ecart notifies it (our URL). */
+  customer_id: z.string().max(100).nullish(),
+  notify_url: z.string().max(4000).nullish(),
 });
 export type EcartOrder = z.infer<typeof orderSchema>;
+
+/** Customer and card ids are Mongo-style ids too. */
+export const CUSTOMER_ID_PATTERN = /^[A-Za-z0-9_-]{1,100}$/;
+
+/** `POST /customers`. */
+export const customerSchema = z.looseObject({ id: z.string().regex(CUSTOMER_ID_PATTERN) });
+
+const monthOrYear = z.union([z.string().max(4), z.number().int()]).nullish();
+
+/** A customer's saved card (`GET /customers/{id}/cards`): display data only. */
+export const cardSchema = z.looseObject({
+  id: z.string().regex(CUSTOMER_ID_PATTERN),
+  last4: z.string().max(4).nullish(),
+  brand: z.string().max(40).nullish(),
+  exp_month: monthOrYear,
+  exp_year: monthOrYear,
+});
+export type EcartCard = z.infer<typeof cardSchema>;
+
+/** The card list: an array, or a page of one (`docs` / `data`), as Ecart's list endpoints answer. */
+export const cardListSchema = z.union([
+  z.array(cardSchema),
+  z.looseObject({ docs: z.array(cardSchema) }).transform((v) => v.docs),
+  z.looseObject({ data: z.array(cardSchema) }).transform((v) => v.data),
+]);
+
+/** `POST /tokens {id: card_id}` → a single-use card token (`ca_…`). */
+export const cardTokenSchema = z.looseObject({ token: z.string().min(4).max(500) });
+
+/** `POST /three-d-secure` → where the shopper authenticates. */
+export const threeDsSchema = z.looseObject({ id: z.string().max(200).nullish(), url: z.string().max(4000) });
 
 /** Ecart's errors: `{ "message": "…", "statusCode": 400 }` (some answers use `error`). */
 export const errorBodySchema = z.object({
@@ -32,7 +66,7 @@ export const errorBodySchema = z.object({
   statusCode: z.number().optional(),
 });
 
-/** The body of `POST /orders` (hosted payment: no customer/card/token chain, no card data here). */
+/** The body of `POST /orders` (hosted payment, or a saved card's token: never card data). */
 export interface CreateOrderBody {
   currency: string;
   email?: string;
@@ -42,6 +76,18 @@ export interface CreateOrderBody {
   items: { name: string; quantity: number; price: number }[];
   notify_url: string;
   redirect_url: string;
+  /** Saved cards: the Ecart customer, and the card token that pays the order at once. */
+  customer_id?: string;
+  token?: string;
+}
+
+export interface CreateCustomerBody {
+  first_name?: string;
+  last_name?: string;
+  email?: string;
+  phone?: string;
+  /** The merchant's reference of the customer. */
+  user_id: string;
 }
 
 export interface RefundBody {

@@ -44,6 +44,13 @@ const es = {
   errorTitle: 'No se pudo continuar',
   notFound: 'No encontramos este enlace de pago.',
   notPayable: 'Este pedido ya no se puede pagar (estado: {status}).',
+  saveCard: 'Guardar esta tarjeta para mis próximas compras en esta tienda',
+  threeDsTitle: 'Verificación de tu banco (3-D Secure)',
+  threeDsText: 'Tu banco pide confirmar este cargo de {amount} a la tarjeta •••• {last4}.',
+  threeDsApprove: 'Confirmar el cargo',
+  threeDsFail: 'No reconozco este cargo',
+  threeDsHint: 'Solo en el simulador: elige si la autenticación del banco tiene éxito o falla.',
+  threeDsDone: 'Esta verificación ya terminó.',
 };
 
 const en: typeof es = {
@@ -85,6 +92,13 @@ const en: typeof es = {
   errorTitle: 'Cannot continue',
   notFound: 'We could not find this payment link.',
   notPayable: 'This order can no longer be paid (status: {status}).',
+  saveCard: 'Save this card for my next purchases in this store',
+  threeDsTitle: 'Your bank’s verification (3-D Secure)',
+  threeDsText: 'Your bank asks you to confirm this charge of {amount} to the card •••• {last4}.',
+  threeDsApprove: 'Confirm the charge',
+  threeDsFail: 'I do not recognise this charge',
+  threeDsHint: 'Simulator only: choose whether the bank’s authentication succeeds or fails.',
+  threeDsDone: 'This verification is over.',
 };
 
 export type SimTexts = typeof es;

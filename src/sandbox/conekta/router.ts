@@ -7,6 +7,7 @@ import { formatCents, formatDate, simLang, simTexts, type SimTexts } from './i18
 import {
   ConektaSimulatorState,
   newLogId,
+  TEST_CARDS,
   type ConektaStateOptions,
   type SimCharge,
   type SimLang,
@@ -108,7 +109,10 @@ type ValidOrder = {
     failure_url: string;
     expires_at: number;
     redirection_time?: number;
+    on_demand_enabled?: boolean;
   };
+  three_ds_mode?: string;
+  return_url?: string;
   amount: number;
 };
 
@@ -270,8 +274,15 @@ export function validateOrder(
         failure_url: String(c.failure_url ?? ''),
         expires_at: Number(c.expires_at),
         ...(isInt(c.redirection_time, 0) ? { redirection_time: c.redirection_time } : {}),
+        ...(c.on_demand_enabled === true ? { on_demand_enabled: true } : {}),
       };
     }
+  }
+  if (body.three_ds_mode !== undefined && body.three_ds_mode !== 'smart' && body.three_ds_mode !== 'strict') {
+    bad('three_ds_mode', 'three_ds_mode debe ser smart o strict.', 'three_ds_mode must be smart or strict.');
+  }
+  if (body.return_url !== undefined && !isHttpUrl(body.return_url)) {
+    bad('return_url', 'return_url debe ser una URL válida.', 'return_url must be a valid URL.');
   }
   if (details.length === 0 && (amount <= 0 || !Number.isSafeInteger(amount))) {
     bad('amount', 'El total de la orden debe ser mayor que 0.', 'The order total must be above 0.');
@@ -293,6 +304,8 @@ export function validateOrder(
       ...(discount ? { discount_lines: discount } : {}),
       metadata: metadata as ValidOrder['metadata'],
       ...(checkout ? { checkout } : {}),
+      ...(typeof body.three_ds_mode === 'string' ? { three_ds_mode: body.three_ds_mode } : {}),
+      ...(typeof body.return_url === 'string' ? { return_url: body.return_url } : {}),
       amount,
     },
   };
@@ -313,6 +326,7 @@ const faultsSchema = z
     duplicateWebhooks: z.number().int().min(0).max(10_000).optional(),
     holdWebhooks: z.boolean().optional(),
     webhookDelayMs: z.number().min(0).max(600_000).optional(),
+    lateChargeAnswerMs: z.number().min(0).max(600_000).optional(),
   })
   .strict();
 
@@ -419,8 +433,168 @@ export function createConektaSimulator(opts: ConektaSimulatorOptions = {}): Cone
     const checked = validateOrder(req.body, Math.floor(state.now() / 1000));
     if (!checked.ok) return conektaError(res, 422, lang, checked.details);
     const v = checked.value;
+    const customerId = v.customer_info.customer_id;
+    if (typeof customerId === 'string') {
+      const customer = state.getCustomer(customerId, key);
+      if (!customer) return customerNotFound(res, lang, customerId, 'customer_info.customer_id');
+      v.customer_info = {
+        customer_id: customer.id,
+        name: customer.name,
+        email: customer.email,
+        phone: customer.phone,
+      };
+    }
     const order = state.createOrder({ key, lang, baseUrl: baseUrlOf(req, res), ...v });
     res.status(200).json(order);
+  });
+
+  function customerNotFound(res: Response, lang: SimLang, id: string, param = 'id'): void {
+    conektaError(res, 404, lang, [
+      {
+        param,
+        code: 'conekta.errors.resource_not_found.customer',
+        es: `No se encontró el cliente ${id}.`,
+        en: `The customer ${id} was not found.`,
+      },
+    ]);
+  }
+
+  function sourceNotFound(res: Response, lang: SimLang, id: string): void {
+    conektaError(res, 404, lang, [
+      {
+        param: 'payment_source_id',
+        code: 'conekta.errors.resource_not_found.payment_source',
+        es: `No se encontró el método de pago ${id}.`,
+        en: `The payment source ${id} was not found.`,
+      },
+    ]);
+  }
+
+  // Saved cards ("cargo bajo demanda"): customers, their payment sources, charges to a source.
+  api.post('/customers', async (req, res) => {
+    const key = await gate(req, res);
+    if (key === null) return;
+    const lang = requestLang(req);
+    const body = isObject(req.body) ? req.body : {};
+    const details: Detail[] = [];
+    if (typeof body.name !== 'string' || body.name.trim() === '')
+      details.push({
+        param: 'name',
+        code: 'conekta.errors.parameter_validation.name',
+        es: 'El nombre es requerido.',
+        en: 'The name is required.',
+      });
+    if (typeof body.email !== 'string' || !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(body.email))
+      details.push({
+        param: 'email',
+        code: 'conekta.errors.parameter_validation.email',
+        es: 'El correo no es válido.',
+        en: 'The email is not valid.',
+      });
+    if (typeof body.phone !== 'string' || body.phone.replace(/\D/g, '').length < 10)
+      details.push({
+        param: 'phone',
+        code: 'conekta.errors.parameter_validation.phone',
+        es: 'El teléfono no es válido.',
+        en: 'The phone is not valid.',
+      });
+    const metadata = isObject(body.metadata) ? body.metadata : {};
+    if (Object.values(metadata).some((v) => v !== null && typeof v === 'object'))
+      details.push({
+        param: 'metadata',
+        code: 'conekta.errors.parameter_validation.metadata',
+        es: 'Los valores de metadata deben ser escalares.',
+        en: 'metadata values must be scalars.',
+      });
+    if (details.length > 0) return conektaError(res, 422, lang, details);
+    res.json(
+      state.createCustomer(key, {
+        name: body.name as string,
+        email: body.email as string,
+        phone: body.phone as string,
+        metadata: metadata as Record<string, string>,
+      }),
+    );
+  });
+
+  api.get('/customers/:id', async (req, res) => {
+    const key = await gate(req, res);
+    if (key === null) return;
+    const customer = state.getCustomer(req.params.id, key);
+    if (!customer) return customerNotFound(res, requestLang(req), req.params.id);
+    res.json(customer);
+  });
+
+  api.get('/customers/:id/payment_sources', async (req, res) => {
+    const key = await gate(req, res);
+    if (key === null) return;
+    const customer = state.getCustomer(req.params.id, key);
+    if (!customer) return customerNotFound(res, requestLang(req), req.params.id);
+    res.json({ object: 'list', has_more: false, data: customer.payment_sources.data });
+  });
+
+  api.delete('/customers/:id/payment_sources/:source', async (req, res) => {
+    const key = await gate(req, res);
+    if (key === null) return;
+    const lang = requestLang(req);
+    const customer = state.getCustomer(req.params.id, key);
+    if (!customer) return customerNotFound(res, lang, req.params.id);
+    const removed = state.removeSource(customer.id, req.params.source);
+    if (!removed) return sourceNotFound(res, lang, req.params.source);
+    res.json({ ...removed, deleted: true });
+  });
+
+  api.post('/orders/:id/charges', async (req, res) => {
+    const key = await gate(req, res);
+    if (key === null) return;
+    const lang = requestLang(req);
+    const record = state.getOrder(req.params.id);
+    if (!record || !state.canRead(record, key)) return orderNotFound(res, lang, req.params.id);
+    const body = isObject(req.body) ? req.body : {};
+    const method = isObject(body.payment_method) ? body.payment_method : {};
+    if (method.type !== 'card' || typeof method.payment_source_id !== 'string') {
+      return conektaError(res, 422, lang, [
+        {
+          param: 'payment_method',
+          code: 'conekta.errors.parameter_validation.payment_method',
+          es: 'El simulador cobra a un payment_source_id de tipo card.',
+          en: 'The simulator charges a payment_source_id of type card.',
+        },
+      ]);
+    }
+    const outcome = state.chargeSource(record, method.payment_source_id, baseUrlOf(req, res));
+    // The charge is made; its answer may be late (a client timeout: the outcome is in the order).
+    if (!(await state.lateChargeAnswer())) return;
+    switch (outcome.kind) {
+      case 'source_not_found':
+        return sourceNotFound(res, lang, method.payment_source_id);
+      case 'not_payable':
+        return conektaError(res, 428, lang, [
+          {
+            param: 'order',
+            code: 'conekta.errors.precondition.order_not_payable',
+            es: `La orden no se puede cobrar (estado: ${outcome.status}).`,
+            en: `The order cannot be charged (status: ${outcome.status}).`,
+          },
+        ]);
+      case 'declined':
+        return conektaError(
+          res,
+          402,
+          lang,
+          [
+            {
+              param: 'payment_method',
+              code: 'conekta.errors.processing.bank.declined',
+              es: outcome.charge.failure_message ?? 'Tarjeta declinada.',
+              en: outcome.charge.failure_message ?? 'Card declined.',
+            },
+          ],
+          'processing_error',
+        );
+      default:
+        return res.json(outcome.charge);
+    }
   });
 
   api.get('/orders/:id', async (req, res) => {
@@ -662,8 +836,19 @@ export function createConektaSimulator(opts: ConektaSimulatorOptions = {}): Cone
     // The card number stays in this process: only its last four digits are kept, nothing is logged.
     const outcome = state.payWithCard(record, String(body.card_number ?? ''), String(body.card_name ?? ''));
     switch (outcome.kind) {
-      case 'paid':
+      case 'paid': {
+        // On-demand checkouts of a customer keep the card when the shopper asks to ("save card").
+        const customerId = record.order.customer_info.customer_id;
+        const onDemand = (record.order.checkout as { on_demand_enabled?: boolean }).on_demand_enabled;
+        if (onDemand && typeof customerId === 'string' && body.save_card === 'on') {
+          state.addSource(customerId, {
+            number: String(body.card_number ?? ''),
+            holder: String(body.card_name ?? ''),
+            expiry: String(body.card_expiry ?? ''),
+          });
+        }
         return res.redirect(303, back(record, 'success_url'));
+      }
       case 'declined':
         return res.redirect(303, back(record, 'failure_url'));
       case 'unknown_card':
@@ -737,6 +922,7 @@ export function createConektaSimulator(opts: ConektaSimulatorOptions = {}): Cone
     if (f.loseWebhooks !== undefined) state.loseNextWebhooks(f.loseWebhooks);
     if (f.duplicateWebhooks !== undefined) state.duplicateNextWebhooks(f.duplicateWebhooks);
     if (f.webhookDelayMs !== undefined) state.knobs.webhookDelayMs = f.webhookDelayMs;
+    if (f.lateChargeAnswerMs !== undefined) state.lateChargeAnswers(f.lateChargeAnswerMs);
     if (f.holdWebhooks === true) state.knobs.holdWebhooks = true;
     if (f.holdWebhooks === false) state.releaseWebhooks();
     res.json(state.knobs);
@@ -787,7 +973,79 @@ export function createConektaSimulator(opts: ConektaSimulatorOptions = {}): Cone
     res.json({ ok: true });
   });
 
+  // ---------------------------------------------------------------- 3-D Secure challenge (saved cards)
+
+  const threeDs = express.Router();
+  threeDs.use(express.urlencoded({ extended: false, limit: '5kb', parameterLimit: 5 }));
+
+  threeDs.get('/:chargeId', async (req, res) => {
+    const found = state.challenge(req.params.chargeId);
+    const lang = typeof req.query.lang === 'string' ? simLang(req.query.lang) : (found?.record.lang ?? 'es');
+    if (!found) return errorPage(res, lang, 404, simTexts(lang).notFound);
+    const { record, charge } = found;
+    await render(
+      res,
+      'three-ds',
+      {
+        lang,
+        t: simTexts(lang),
+        base: mountPath(res),
+        action: `${mountPath(res)}/three-ds/${charge.id}`,
+        order: record.order,
+        charge,
+        pending: charge.status === 'pending_payment',
+      },
+      200,
+      record.order.return_url ? [record.order.return_url] : [],
+    );
+  });
+
+  threeDs.post('/:chargeId', async (req, res) => {
+    const found = state.challenge(req.params.chargeId);
+    const lang = found?.record.lang ?? 'es';
+    if (!found) return errorPage(res, lang, 404, simTexts(lang).notFound);
+    const action = isObject(req.body) ? req.body.action : undefined;
+    if (action !== 'approve' && action !== 'fail') return errorPage(res, lang, 400, simTexts(lang).notFound);
+    const record = state.completeChallenge(req.params.chargeId, action === 'approve')!;
+    const target = record.order.return_url;
+    if (!target) return res.redirect(303, `${mountPath(res)}/three-ds/${req.params.chargeId}`);
+    const url = new URL(target);
+    url.searchParams.set('order_id', record.order.id);
+    url.searchParams.set('payment_status', record.order.payment_status ?? 'pending_payment');
+    res.redirect(303, url.toString());
+  });
+
+  control.get('/customers', (_req, res) => res.json({ customers: state.listCustomers() }));
+
+  /**
+   * A card saved on the customer earlier, named by its test behaviour (demo and browser tests: e.g. a
+   * card the bank now declines). No card number crosses this call.
+   */
+  control.post('/customers/:id/payment_sources', (req, res) => {
+    const named = {
+      approved: TEST_CARDS.approved,
+      insufficient_funds: TEST_CARDS.insufficientFunds,
+      challenge: TEST_CARDS.threeDsChallenge,
+    };
+    const card = isObject(req.body) ? named[req.body.card as keyof typeof named] : undefined;
+    if (!card)
+      return res
+        .status(400)
+        .json({ error: 'expected {"card": "approved" | "insufficient_funds" | "challenge"}' });
+    const source = state.addSource(req.params.id, { number: card, holder: 'Demo', expiry: '12/30' });
+    if (!source) return res.status(404).json({ error: 'customer not found' });
+    res.status(201).json(source);
+  });
+
+  /** A saved card removed at the provider (e.g. from Conekta's dashboard) while the shopper looks. */
+  control.post('/customers/:id/payment_sources/:source/delete', (req, res) => {
+    const removed = state.removeSource(req.params.id, req.params.source);
+    if (!removed) return res.status(404).json({ error: 'payment source not found' });
+    res.json({ ...removed, deleted: true });
+  });
+
   router.use('/checkout', pages);
+  router.use('/three-ds', threeDs);
   router.use('/_control', control);
   router.use('/', api);
 

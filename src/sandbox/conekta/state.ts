@@ -87,6 +87,55 @@ export interface SimLineItem {
   sku?: string;
 }
 
+/** A customer's saved card as the API shows it (only the last four digits are ever kept). */
+export interface SimPaymentSource {
+  id: string;
+  object: 'payment_source';
+  type: 'card';
+  parent_id: string;
+  created_at: number;
+  last4: string;
+  bin: string;
+  brand: string;
+  card_type: 'credit';
+  exp_month: string;
+  exp_year: string;
+  name: string;
+  default: boolean;
+  visible_on_checkout: boolean;
+  payment_source_status: 'active';
+}
+
+/** How a saved card behaves when charged (from the test card it was saved from). */
+export type SimCardBehaviour = 'approve' | 'decline' | 'challenge';
+
+export interface SimCustomerJson {
+  id: string;
+  object: 'customer';
+  livemode: boolean;
+  name: string;
+  email: string;
+  phone: string;
+  corporate: false;
+  metadata: Record<string, string | number | boolean | null>;
+  default_payment_source_id: string | null;
+  payment_sources: { object: 'list'; has_more: false; data: SimPaymentSource[] };
+  created_at: number;
+}
+
+interface SimCustomerRecord {
+  customer: SimCustomerJson;
+  /** Source id → behaviour (the card number itself is never kept). */
+  behaviours: Map<string, SimCardBehaviour>;
+}
+
+export type SourceChargeOutcome =
+  | { kind: 'paid'; charge: SimCharge }
+  | { kind: 'declined'; charge: SimCharge }
+  | { kind: 'challenge'; charge: SimCharge }
+  | { kind: 'source_not_found' }
+  | { kind: 'not_payable'; status: string };
+
 /** An order exactly as the API answers it. */
 export interface SimOrderJson {
   id: string;
@@ -104,6 +153,11 @@ export interface SimOrderJson {
   metadata: Record<string, string | number | boolean | null>;
   checkout?: SimCheckout;
   charges: { object: 'list'; has_more: false; data: SimCharge[] };
+  /** Saved-card orders: 3-D Secure mode and where the challenge returns. */
+  three_ds_mode?: string;
+  return_url?: string;
+  /** A pending 3-D Secure challenge of a card charge. */
+  next_action?: { type: 'redirect_to_url'; redirect_to_url: { url: string; return_url: string } };
   created_at: number;
   updated_at: number;
 }
@@ -186,6 +240,8 @@ export interface ConektaKnobs {
   holdWebhooks: boolean;
   /** Milliseconds each delivery waits before it is sent. */
   webhookDelayMs: number;
+  /** Milliseconds a charge (`POST /orders/:id/charges`) is answered late, after it was made (lost answers). */
+  lateChargeAnswerMs: number;
 }
 
 export interface ConektaStateOptions {
@@ -207,6 +263,20 @@ export const TEST_CARDS = {
   threeDsFrictionless: '4000000000002701',
   threeDsChallenge: '4000000000001091',
 } as const;
+
+/** What a test card number does when saved and charged later. */
+export function behaviourOf(number: string): SimCardBehaviour {
+  if (number === TEST_CARDS.insufficientFunds) return 'decline';
+  if (number === TEST_CARDS.threeDsChallenge) return 'challenge';
+  return 'approve';
+}
+
+export function brandOf(number: string): string {
+  if (number.startsWith('4')) return 'visa';
+  if (/^5[1-5]/.test(number) || /^2[2-7]/.test(number)) return 'mastercard';
+  if (/^3[47]/.test(number)) return 'amex';
+  return 'card';
+}
 
 export type CardOutcome =
   | { kind: 'paid'; charge: SimCharge }
@@ -240,6 +310,9 @@ type Waiter = () => void;
 export class ConektaSimulatorState {
   private readonly keys = new Map<string, boolean>();
   private readonly orders = new Map<string, SimOrderRecord>();
+  private readonly customers = new Map<string, SimCustomerRecord>();
+  /** Charge id → order id, for 3-D Secure challenges. */
+  private readonly challenges = new Map<string, string>();
   private readonly checkouts = new Map<string, string>();
   private readonly hooks: SimWebhook[] = [];
   private readonly eventLog: SimEvent[] = [];
@@ -257,6 +330,7 @@ export class ConektaSimulatorState {
     duplicateWebhooks: 0,
     holdWebhooks: false,
     webhookDelayMs: 0,
+    lateChargeAnswerMs: 0,
   };
   webhookRetries: number;
   webhookRetryDelayMs: number;
@@ -301,7 +375,11 @@ export class ConektaSimulatorState {
     tax_lines?: { amount: number }[];
     discount_lines?: { amount: number }[];
     metadata: Record<string, string | number | boolean | null>;
-    checkout?: Omit<SimCheckout, 'id' | 'object' | 'status' | 'url' | 'livemode'>;
+    checkout?: Omit<SimCheckout, 'id' | 'object' | 'status' | 'url' | 'livemode'> & {
+      on_demand_enabled?: boolean;
+    };
+    three_ds_mode?: string;
+    return_url?: string;
   }): SimOrderJson {
     const livemode = this.keys.get(input.key) ?? false;
     const now = this.seconds();
@@ -325,6 +403,8 @@ export class ConektaSimulatorState {
       ...(input.discount_lines ? { discount_lines: lines(input.discount_lines, 'dis_lin')! } : {}),
       metadata: input.metadata,
       charges: list<SimCharge>([]),
+      ...(input.three_ds_mode ? { three_ds_mode: input.three_ds_mode } : {}),
+      ...(input.return_url ? { return_url: input.return_url } : {}),
       created_at: now,
       updated_at: now,
     };
@@ -431,6 +511,166 @@ export class ConektaSimulatorState {
     const previous = this.setStatus(record, 'paid');
     this.emit(record, 'order.paid', previous);
     return { kind: 'paid', charge };
+  }
+
+  // ---------------------------------------------------------------- customers and saved cards
+
+  createCustomer(
+    key: string,
+    input: { name: string; email: string; phone: string; metadata: SimCustomerJson['metadata'] },
+  ): SimCustomerJson {
+    const customer: SimCustomerJson = {
+      id: `cus_${alnum(17)}`,
+      object: 'customer',
+      livemode: this.keys.get(key) ?? false,
+      name: input.name,
+      email: input.email,
+      phone: input.phone,
+      corporate: false,
+      metadata: input.metadata,
+      default_payment_source_id: null,
+      payment_sources: { object: 'list', has_more: false, data: [] },
+      created_at: this.seconds(),
+    };
+    this.customers.set(customer.id, { customer, behaviours: new Map() });
+    return customer;
+  }
+
+  /** The customer as the API shows it to this key (its environment only). */
+  getCustomer(id: string, key?: string): SimCustomerJson | undefined {
+    const record = this.customers.get(id);
+    if (!record) return undefined;
+    if (key !== undefined && this.keys.get(key) !== record.customer.livemode) return undefined;
+    return record.customer;
+  }
+
+  listCustomers(): SimCustomerJson[] {
+    return [...this.customers.values()].map((r) => r.customer);
+  }
+
+  /**
+   * Keeps a card typed into the hosted page on the customer (on-demand checkouts): its last four
+   * digits, brand and expiry, and how it behaves when charged. The number itself is not kept.
+   */
+  addSource(
+    customerId: string,
+    card: { number: string; holder: string; expiry: string },
+  ): SimPaymentSource | undefined {
+    const record = this.customers.get(customerId);
+    if (!record) return undefined;
+    const number = card.number.replace(/\D/g, '');
+    const [month, year] = card.expiry.split('/').map((v) => v.replace(/\D/g, ''));
+    const sources = record.customer.payment_sources.data;
+    const source: SimPaymentSource = {
+      id: `src_${alnum(17)}`,
+      object: 'payment_source',
+      type: 'card',
+      parent_id: customerId,
+      created_at: this.seconds(),
+      last4: number.slice(-4),
+      bin: number.slice(0, 6),
+      brand: brandOf(number),
+      card_type: 'credit',
+      exp_month: (month ?? '12').padStart(2, '0').slice(-2),
+      exp_year: (year ?? '30').slice(-2),
+      name: card.holder.slice(0, 100),
+      default: sources.length === 0,
+      visible_on_checkout: true,
+      payment_source_status: 'active',
+    };
+    sources.push(source);
+    record.behaviours.set(source.id, behaviourOf(number));
+    if (!record.customer.default_payment_source_id) record.customer.default_payment_source_id = source.id;
+    return source;
+  }
+
+  /** Deletes a saved card (the API's DELETE, or a test removing it "at the provider meanwhile"). */
+  removeSource(customerId: string, sourceId: string): SimPaymentSource | undefined {
+    const record = this.customers.get(customerId);
+    if (!record) return undefined;
+    const sources = record.customer.payment_sources.data;
+    const index = sources.findIndex((s) => s.id === sourceId);
+    if (index < 0) return undefined;
+    const [removed] = sources.splice(index, 1);
+    record.behaviours.delete(sourceId);
+    if (record.customer.default_payment_source_id === sourceId) {
+      record.customer.default_payment_source_id = sources[0]?.id ?? null;
+    }
+    return removed;
+  }
+
+  /** Charges an order of a customer to one of that customer's payment sources. */
+  chargeSource(record: SimOrderRecord, sourceId: string, baseUrl: string): SourceChargeOutcome {
+    const order = record.order;
+    const customerId = order.customer_info.customer_id;
+    const owner = typeof customerId === 'string' ? this.customers.get(customerId) : undefined;
+    const source = owner?.customer.payment_sources.data.find((s) => s.id === sourceId);
+    if (!owner || !source) return { kind: 'source_not_found' };
+    if (!this.isPayable(order) || order.charges.data.some((c) => c.status === 'pending_payment')) {
+      return { kind: 'not_payable', status: order.payment_status ?? 'unknown' };
+    }
+    const method: SimCardMethod = {
+      object: 'card_payment',
+      type: 'credit',
+      brand: source.brand,
+      last4: source.last4,
+      name: source.name,
+      country: 'MX',
+    };
+    const behaviour = owner.behaviours.get(sourceId) ?? 'approve';
+    if (behaviour === 'decline') {
+      const charge = this.newCharge(order, 'declined', method);
+      charge.failure_code = 'insufficient_funds';
+      charge.failure_message = record.lang === 'en' ? 'Insufficient funds.' : 'Fondos insuficientes.';
+      const previous = this.setStatus(record, 'declined');
+      this.emit(record, 'order.declined', previous);
+      return { kind: 'declined', charge };
+    }
+    if (behaviour === 'challenge') {
+      const charge = this.newCharge(order, 'pending_payment', method);
+      this.setStatus(record, 'pending_payment');
+      order.next_action = {
+        type: 'redirect_to_url',
+        redirect_to_url: { url: `${baseUrl}/three-ds/${charge.id}`, return_url: order.return_url ?? '' },
+      };
+      this.challenges.set(charge.id, order.id);
+      return { kind: 'challenge', charge };
+    }
+    const charge = this.newCharge(order, 'paid', method);
+    const previous = this.setStatus(record, 'paid');
+    this.emit(record, 'order.paid', previous);
+    return { kind: 'paid', charge };
+  }
+
+  /** The order and charge of a pending 3-D Secure challenge. */
+  challenge(chargeId: string): { record: SimOrderRecord; charge: SimCharge } | undefined {
+    const orderId = this.challenges.get(chargeId);
+    const record = orderId ? this.getOrder(orderId) : undefined;
+    const charge = record?.order.charges.data.find((c) => c.id === chargeId);
+    return record && charge ? { record, charge } : undefined;
+  }
+
+  /** The shopper passes (or fails) the bank's 3-D Secure challenge. */
+  completeChallenge(chargeId: string, authenticated: boolean): SimOrderRecord | undefined {
+    const found = this.challenge(chargeId);
+    if (!found || found.charge.status !== 'pending_payment') return found?.record;
+    const { record, charge } = found;
+    delete record.order.next_action;
+    this.challenges.delete(chargeId);
+    if (authenticated) {
+      charge.status = 'paid';
+      charge.paid_at = this.seconds();
+      const previous = this.setStatus(record, 'paid');
+      this.emit(record, 'order.paid', previous);
+    } else {
+      charge.status = 'declined';
+      charge.failure_code = 'three_d_secure_failed';
+      charge.failure_message =
+        record.lang === 'en' ? '3-D Secure authentication failed.' : 'La autenticación 3-D Secure falló.';
+      const previous = this.setStatus(record, 'declined');
+      this.emit(record, 'order.declined', previous);
+    }
+    return record;
   }
 
   /** The pending OXXO or SPEI charge of an order, if one was issued. */
@@ -802,12 +1042,25 @@ export class ConektaSimulatorState {
     return !this.closed;
   }
 
+  /** Charges are answered this late, after they were made (the client times out: a lost answer). */
+  lateChargeAnswers(ms: number): void {
+    if (!Number.isFinite(ms) || ms < 0) throw new RangeError('ms must be a non-negative number');
+    this.knobs.lateChargeAnswerMs = ms;
+  }
+
+  /** Waits as the late-charge knob says; false when the simulator closed meanwhile. */
+  async lateChargeAnswer(): Promise<boolean> {
+    if (this.knobs.lateChargeAnswerMs > 0) await this.sleep(this.knobs.lateChargeAnswerMs);
+    return !this.closed;
+  }
+
   clearFaults(): void {
     this.knobs.queued = [];
     this.knobs.delayMs = 0;
     this.knobs.loseWebhooks = 0;
     this.knobs.duplicateWebhooks = 0;
     this.knobs.webhookDelayMs = 0;
+    this.knobs.lateChargeAnswerMs = 0;
     this.releaseWebhooks();
   }
 
@@ -816,6 +1069,8 @@ export class ConektaSimulatorState {
     this.clearFaults();
     this.orders.clear();
     this.checkouts.clear();
+    this.customers.clear();
+    this.challenges.clear();
     this.hooks.length = 0;
     this.eventLog.length = 0;
     this.deliveryLog.length = 0;

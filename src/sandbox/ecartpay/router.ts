@@ -9,6 +9,7 @@ import {
   DEMO_ECARTPAY_PUBLIC_KEY,
   ECART_OPERATIONS,
   EcartPaySimulatorState,
+  ecartBehaviourOf,
   type EcartOperation,
   type RecordedCall,
   type SimEcartOrder,
@@ -80,6 +81,16 @@ const createOrderSchema = z.object({
     .url({ protocol: /^https?$/ })
     .max(2000)
     .optional(),
+  customer_id: z.string().max(100).optional(),
+  token: z.string().max(200).optional(),
+});
+
+const customerSchema = z.object({
+  first_name: z.string().max(200).optional(),
+  last_name: z.string().max(200).optional(),
+  email: z.string().max(320).optional(),
+  phone: z.string().max(40).optional(),
+  user_id: z.string().max(200).optional(),
 });
 
 const refundSchema = z.object({
@@ -106,6 +117,7 @@ const faultsSchema = z
       .object({ hundredths: z.number().int(), count: z.number().int().min(0).optional() })
       .optional(),
     tokenTtlMs: z.number().min(0).max(86_400_000).optional(),
+    lateAnswers: z.object({ ms: z.number().min(0).max(600_000), operation }).optional(),
     retryDelaysMs: z.array(z.number().min(0).max(600_000)).max(10).optional(),
   })
   .strict();
@@ -254,6 +266,10 @@ export function createEcartPaySimulator(opts: EcartPaySimulatorOptions = {}): Ec
       return answer(res, record, 400, { message, statusCode: 400 });
     }
     const d = parsed.data;
+    if (d.customer_id !== undefined && !state.customerOf(merchant, d.customer_id))
+      return answer(res, record, 404, { message: 'Customer not found', statusCode: 404 });
+    if (d.token !== undefined && (!d.customer_id || !state.cardTokenUsable(merchant, d.customer_id, d.token)))
+      return answer(res, record, 400, { message: 'Invalid or used card token', statusCode: 400 });
     const order = state.createOrder(
       merchant,
       {
@@ -265,10 +281,132 @@ export function createEcartPaySimulator(opts: EcartPaySimulatorOptions = {}): Ec
         ...(d.phone ? { phone: d.phone } : {}),
         ...(d.notify_url ? { notify_url: d.notify_url } : {}),
         ...(d.redirect_url ? { redirect_url: d.redirect_url } : {}),
+        ...(d.customer_id ? { customer_id: d.customer_id } : {}),
       },
       baseUrlOf(req, res),
     );
+    // Customer → card → token → order: the token pays the order at once (or after 3-D Secure).
+    if (d.token) state.payWithCardToken(order, d.token);
+    if (!(await late('createOrder', record))) return;
     answer(res, record, 200, state.publicOrder(order));
+  });
+
+  /** Processed already; the answer comes late (a client timeout hides the outcome). */
+  async function late(op: EcartOperation, record: RecordedCall): Promise<boolean> {
+    const ms = state.lateFor(op);
+    if (ms <= 0) return true;
+    record.fault = 'delay';
+    return (await state.wait(ms)) === 'go';
+  }
+
+  // ---- saved cards: customers, cards, card tokens, 3-D Secure enrollment
+
+  api.post('/customers', async (req, res) => {
+    const record = state.recordCall({
+      operation: 'createCustomer',
+      method: 'POST',
+      path: '/customers',
+      auth: 'ok',
+      body: req.body as unknown,
+    });
+    if (!(await gate('createCustomer', res, record))) return;
+    const merchant = authorize(req, res, record);
+    if (!merchant) return;
+    const parsed = customerSchema.safeParse(req.body ?? {});
+    if (!parsed.success) return answer(res, record, 400, { message: 'Invalid customer', statusCode: 400 });
+    const d = parsed.data;
+    const customer = state.createCustomer(merchant, {
+      ...(d.first_name ? { first_name: d.first_name } : {}),
+      ...(d.last_name ? { last_name: d.last_name } : {}),
+      ...(d.email ? { email: d.email } : {}),
+      ...(d.phone ? { phone: d.phone } : {}),
+      ...(d.user_id ? { user_id: d.user_id } : {}),
+    });
+    answer(res, record, 200, customer);
+  });
+
+  api.get('/customers/:id/cards', async (req, res) => {
+    const record = state.recordCall({
+      operation: 'listCards',
+      method: 'GET',
+      path: `/customers/${req.params.id}/cards`,
+      auth: 'ok',
+    });
+    if (!(await gate('listCards', res, record))) return;
+    const merchant = authorize(req, res, record);
+    if (!merchant) return;
+    if (!state.customerOf(merchant, req.params.id))
+      return answer(res, record, 404, { message: 'Customer not found', statusCode: 404 });
+    answer(res, record, 200, state.cardsOf(req.params.id));
+  });
+
+  api.delete('/customers/:id/cards/:cardId', async (req, res) => {
+    const record = state.recordCall({
+      operation: 'deleteCard',
+      method: 'DELETE',
+      path: `/customers/${req.params.id}/cards/${req.params.cardId}`,
+      auth: 'ok',
+    });
+    if (!(await gate('deleteCard', res, record))) return;
+    const merchant = authorize(req, res, record);
+    if (!merchant) return;
+    if (!state.customerOf(merchant, req.params.id))
+      return answer(res, record, 404, { message: 'Customer not found', statusCode: 404 });
+    const removed = state.removeCard(req.params.id, req.params.cardId);
+    if (!removed) return answer(res, record, 404, { message: 'Card not found', statusCode: 404 });
+    answer(res, record, 200, { ...removed, deleted: true });
+  });
+
+  api.post('/tokens', async (req, res) => {
+    const record = state.recordCall({
+      operation: 'cardToken',
+      method: 'POST',
+      path: '/tokens',
+      auth: 'ok',
+      body: req.body as unknown,
+    });
+    if (!(await gate('cardToken', res, record))) return;
+    const merchant = authorize(req, res, record);
+    if (!merchant) return;
+    const body = z
+      .object({ id: z.string().max(100), cvc: z.string().max(4).optional() })
+      .safeParse(req.body ?? {});
+    if (!body.success) return answer(res, record, 400, { message: 'id is required', statusCode: 400 });
+    const token = state.issueCardToken(merchant, body.data.id);
+    if (!token) return answer(res, record, 404, { message: 'Card not found', statusCode: 404 });
+    answer(res, record, 200, { token });
+  });
+
+  api.post('/three-d-secure', async (req, res) => {
+    const record = state.recordCall({
+      operation: 'threeDSecure',
+      method: 'POST',
+      path: '/three-d-secure',
+      auth: 'ok',
+      body: req.body as unknown,
+    });
+    if (!(await gate('threeDSecure', res, record))) return;
+    const merchant = authorize(req, res, record);
+    if (!merchant) return;
+    const body = z
+      .object({
+        order_id: z.string().max(100),
+        token: z.string().max(200),
+        redirect_url: z.url({ protocol: /^https?$/ }).max(2000),
+      })
+      .safeParse(req.body ?? {});
+    if (!body.success)
+      return answer(res, record, 400, {
+        message: 'order_id, token and redirect_url are required',
+        statusCode: 400,
+      });
+    const order = state.getOrder(body.data.order_id);
+    if (!order || order.merchant !== merchant)
+      return answer(res, record, 404, { message: 'Order not found', statusCode: 404 });
+    if (order.status !== 'created' || !state.tokenPaid(body.data.token, order))
+      return answer(res, record, 400, { message: 'The order cannot be authenticated', statusCode: 400 });
+    const id = state.startThreeDs(order, body.data.redirect_url);
+    answer(res, record, 200, { id, url: `${baseUrlOf(req, res)}/three-d-secure/${id}` });
   });
 
   api.get('/orders/:id', async (req, res) => {
@@ -370,6 +508,24 @@ export function createEcartPaySimulator(opts: EcartPaySimulatorOptions = {}): Ec
     const order = state.getOrder(req.params.id);
     if (!order) return render(res, 'error', { lang, t: simTexts(lang), base: mountPath(res) }, 404);
     const action = (req.body as { action?: unknown } | undefined)?.action;
+    if (action === 'card' && order.customer_id) {
+      // A card typed on Ecart's page for a customer order; kept on the customer when asked (last 4 only).
+      const form = req.body as Record<string, unknown>;
+      const number = String(form.card_number ?? '').replace(/\D/g, '');
+      if (order.status === 'created' && number.length >= 13) {
+        const declined = ecartBehaviourOf(number) === 'decline';
+        state.setStatus(order, declined ? 'declined' : 'paid');
+        if (!declined && form.save_card === 'on') {
+          state.addCard(order.customer_id, {
+            number,
+            name: String(form.card_name ?? ''),
+            expiry: String(form.card_expiry ?? ''),
+          });
+        }
+      }
+      if (order.redirect_url) return res.redirect(303, order.redirect_url);
+      return res.redirect(303, `${mountPath(res)}/checkout?id=${encodeURIComponent(order.id)}&lang=${lang}`);
+    }
     const next = { approve: 'paid', decline: 'declined', cancel: 'cancelled' }[String(action)];
     if (!next) return orderPage(order, lang, res);
     // Only an order awaiting payment can be paid, declined or cancelled (a second click changes nothing).
@@ -379,6 +535,44 @@ export function createEcartPaySimulator(opts: EcartPaySimulatorOptions = {}): Ec
   });
 
   router.use('/checkout', page);
+
+  // ---------------------------------------------------------------- 3-D Secure challenge (saved cards)
+
+  const threeDs = express.Router();
+  threeDs.use(express.urlencoded({ extended: false, limit: '5kb' }));
+
+  threeDs.get('/:id', async (req, res) => {
+    const lang = simLang(req.query.lang);
+    const found = state.threeDsOf(req.params.id);
+    if (!found) return render(res, 'error', { lang, t: simTexts(lang), base: mountPath(res) }, 404);
+    await render(
+      res,
+      'three-d-secure',
+      {
+        lang,
+        t: simTexts(lang),
+        base: mountPath(res),
+        action: `${mountPath(res)}/three-d-secure/${req.params.id}`,
+        order: state.publicOrder(found.order),
+        pending: !found.done && found.order.status === 'created',
+      },
+      200,
+      found.redirectUrl,
+    );
+  });
+
+  threeDs.post('/:id', async (req, res) => {
+    const lang = simLang(req.query.lang);
+    const found = state.threeDsOf(req.params.id);
+    if (!found) return render(res, 'error', { lang, t: simTexts(lang), base: mountPath(res) }, 404);
+    const action = (req.body as { action?: unknown } | undefined)?.action;
+    if (action !== 'approve' && action !== 'fail')
+      return render(res, 'error', { lang, t: simTexts(lang), base: mountPath(res) }, 400);
+    state.completeThreeDs(req.params.id, action === 'approve');
+    res.redirect(303, found.redirectUrl);
+  });
+
+  router.use('/three-d-secure', threeDs);
 
   // ---------------------------------------------------------------- Control API (tests, demo)
 
@@ -401,6 +595,7 @@ export function createEcartPaySimulator(opts: EcartPaySimulatorOptions = {}): Ec
     if (f.notificationDelayMs !== undefined) state.notificationDelayMs = f.notificationDelayMs;
     if (f.skewTotals) state.skewNextTotals(f.skewTotals.hundredths, f.skewTotals.count ?? 1);
     if (f.tokenTtlMs !== undefined) state.tokenTtlMs = f.tokenTtlMs;
+    if (f.lateAnswers) state.lateAnswers(f.lateAnswers.ms, f.lateAnswers.operation);
     if (f.retryDelaysMs) state.retryDelaysMs = f.retryDelaysMs;
     res.json(state.faults);
   });
@@ -432,6 +627,17 @@ export function createEcartPaySimulator(opts: EcartPaySimulatorOptions = {}): Ec
       return res.status(order ? 400 : 404).json({ error: 'expected {status} of a known order' });
     state.setStatus(order, body.data.status, { notify: body.data.notify ?? true });
     res.json(state.publicOrder(order));
+  });
+
+  control.get('/customers', (_req, res) =>
+    res.json({ customers: state.listCustomers().map((c) => ({ ...c, cards: state.cardsOf(c.id) })) }),
+  );
+
+  /** A saved card removed at Ecart (e.g. by the shopper elsewhere) while the checkout step is open. */
+  control.post('/customers/:id/cards/:cardId/delete', (req, res) => {
+    const removed = state.removeCard(req.params.id, req.params.cardId);
+    if (!removed) return res.status(404).json({ error: 'card not found' });
+    res.json({ ...removed, deleted: true });
   });
 
   control.get('/notifications', (_req, res) => res.json({ notifications: state.notifications }));

@@ -7,7 +7,17 @@ export const DEMO_ECARTPAY_PRIVATE_KEY = 'prv_sandbox_ecartpay_demo_0123456789';
 export const DEMO_ECARTPAY_WEBHOOK_SECRET = 'whsec_sandbox_ecartpay_demo_0123456789';
 
 /** API operations, for targeted faults and the call log. */
-export const ECART_OPERATIONS = ['token', 'createOrder', 'getOrder', 'refund'] as const;
+export const ECART_OPERATIONS = [
+  'token',
+  'createOrder',
+  'getOrder',
+  'refund',
+  'createCustomer',
+  'listCards',
+  'deleteCard',
+  'cardToken',
+  'threeDSecure',
+] as const;
 export type EcartOperation = (typeof ECART_OPERATIONS)[number];
 
 export interface SimEcartItem {
@@ -38,6 +48,48 @@ export interface SimEcartOrder {
   /** Internal: total and refunded amount in hundredths (Ecart amounts have 2 decimals). */
   totalHundredths: number;
   refundedHundredths: number;
+  /** Saved cards: the customer the order is for (its pay page may keep the card). */
+  customer_id?: string;
+}
+
+/** A customer's saved card as the API shows it (only the last four digits are ever kept). */
+export interface SimEcartCard {
+  id: string;
+  customer_id: string;
+  name: string;
+  last4: string;
+  brand: string;
+  exp_month: string;
+  exp_year: string;
+  default: boolean;
+  created_at: string;
+}
+
+export interface SimEcartCustomer {
+  id: string;
+  first_name?: string;
+  last_name?: string;
+  email?: string;
+  phone?: string;
+  user_id?: string;
+  created_at: string;
+}
+
+/** How a saved card behaves when charged (from the test card it was saved from). */
+export type SimEcartBehaviour = 'approve' | 'decline' | 'challenge';
+
+/** Ecart's 3-D Secure step-up test cards (the challenge page decides the outcome), and a decline card. */
+export function ecartBehaviourOf(number: string): SimEcartBehaviour {
+  if (number === '4000000000000127') return 'decline';
+  if (number === '4000000000002503' || number === '4000000000002370') return 'challenge';
+  return 'approve';
+}
+
+function brandOf(number: string): string {
+  if (number.startsWith('4')) return 'visa';
+  if (/^5[1-5]/.test(number) || /^2[2-7]/.test(number)) return 'mastercard';
+  if (/^3[47]/.test(number)) return 'amex';
+  return 'card';
 }
 
 export interface RecordedCall {
@@ -121,6 +173,21 @@ export class EcartPaySimulatorState {
   private readonly merchants = new Map<string, string>();
   private readonly tokens = new Map<string, { merchant: string; expiresAt: number; revoked: boolean }>();
   private readonly orders = new Map<string, SimEcartOrder>();
+  private readonly customers = new Map<
+    string,
+    {
+      merchant: string;
+      customer: SimEcartCustomer;
+      cards: SimEcartCard[];
+      behaviours: Map<string, SimEcartBehaviour>;
+    }
+  >();
+  private readonly cardTokens = new Map<
+    string,
+    { merchant: string; customerId: string; cardId: string; used: boolean }
+  >();
+  private readonly threeDs = new Map<string, { orderId: string; redirectUrl: string; done: boolean }>();
+  private late: { ms: number; operation?: EcartOperation } = { ms: 0 };
   private readonly callLog: RecordedCall[] = [];
   private readonly sent: SentNotification[] = [];
   private readonly timers = new Set<Timer>();
@@ -282,6 +349,135 @@ export class EcartPaySimulatorState {
     if (currency) order.currency = currency;
   }
 
+  // ---- customers, saved cards, card tokens, 3-D Secure ----
+
+  createCustomer(merchant: string, input: Omit<SimEcartCustomer, 'id' | 'created_at'>): SimEcartCustomer {
+    const customer: SimEcartCustomer = {
+      id: randomBytes(12).toString('hex'),
+      ...input,
+      created_at: new Date().toISOString(),
+    };
+    this.customers.set(customer.id, { merchant, customer, cards: [], behaviours: new Map() });
+    return customer;
+  }
+
+  /** The customer, seen by its merchant only. */
+  customerOf(merchant: string | null, id: string): SimEcartCustomer | undefined {
+    const entry = this.customers.get(id);
+    return entry && (merchant === null || entry.merchant === merchant) ? entry.customer : undefined;
+  }
+
+  listCustomers(): SimEcartCustomer[] {
+    return [...this.customers.values()].map((e) => e.customer);
+  }
+
+  cardsOf(customerId: string): SimEcartCard[] {
+    return [...(this.customers.get(customerId)?.cards ?? [])];
+  }
+
+  /** Keeps a card typed on the pay page on the customer: last 4 digits, brand, expiry, behaviour. */
+  addCard(
+    customerId: string,
+    card: { number: string; name: string; expiry: string },
+  ): SimEcartCard | undefined {
+    const entry = this.customers.get(customerId);
+    if (!entry) return undefined;
+    const number = card.number.replace(/\D/g, '');
+    const [month, year] = card.expiry.split('/').map((v) => v.replace(/\D/g, ''));
+    const saved: SimEcartCard = {
+      id: randomBytes(12).toString('hex'),
+      customer_id: customerId,
+      name: card.name.slice(0, 100),
+      last4: number.slice(-4),
+      brand: brandOf(number),
+      exp_month: (month ?? '12').padStart(2, '0').slice(-2),
+      exp_year: (year ?? '30').length === 2 ? `20${year ?? '30'}` : (year ?? '2030'),
+      default: entry.cards.length === 0,
+      created_at: new Date().toISOString(),
+    };
+    entry.cards.push(saved);
+    entry.behaviours.set(saved.id, ecartBehaviourOf(number));
+    return saved;
+  }
+
+  removeCard(customerId: string, cardId: string): SimEcartCard | undefined {
+    const entry = this.customers.get(customerId);
+    const index = entry?.cards.findIndex((c) => c.id === cardId) ?? -1;
+    if (!entry || index < 0) return undefined;
+    const [removed] = entry.cards.splice(index, 1);
+    entry.behaviours.delete(cardId);
+    return removed;
+  }
+
+  /** A single-use token of a saved card of one of the merchant's customers; null when there is no such card. */
+  issueCardToken(merchant: string, cardId: string): string | null {
+    for (const [customerId, entry] of this.customers) {
+      if (entry.merchant !== merchant || !entry.cards.some((c) => c.id === cardId)) continue;
+      const token = `ca_${randomBytes(9).toString('hex')}`;
+      this.cardTokens.set(token, { merchant, customerId, cardId, used: false });
+      return token;
+    }
+    return null;
+  }
+
+  /** Whether a card token can pay an order of this merchant's customer (unused, that customer's card). */
+  cardTokenUsable(merchant: string, customerId: string, token: string): boolean {
+    const t = this.cardTokens.get(token);
+    return t !== undefined && !t.used && t.merchant === merchant && t.customerId === customerId;
+  }
+
+  /**
+   * Pays a new order with a card token (used once, for the order's own customer): paid, declined, or
+   * left `created` until its 3-D Secure challenge. null when the token cannot pay this order.
+   */
+  payWithCardToken(order: SimEcartOrder, token: string): 'paid' | 'declined' | 'challenge' | null {
+    const t = this.cardTokens.get(token);
+    if (!t || t.used || t.merchant !== order.merchant || t.customerId !== order.customer_id) return null;
+    const behaviour = this.customers.get(t.customerId)?.behaviours.get(t.cardId);
+    if (!behaviour) return null;
+    t.used = true;
+    if (behaviour === 'challenge') return 'challenge';
+    this.setStatus(order, behaviour === 'approve' ? 'paid' : 'declined');
+    return behaviour === 'approve' ? 'paid' : 'declined';
+  }
+
+  /** The card token paid this order (3-D Secure enrollment of that order only). */
+  tokenPaid(token: string, order: SimEcartOrder): boolean {
+    const t = this.cardTokens.get(token);
+    return t !== undefined && t.used && t.merchant === order.merchant && t.customerId === order.customer_id;
+  }
+
+  startThreeDs(order: SimEcartOrder, redirectUrl: string): string {
+    const id = `3ds_${randomBytes(9).toString('hex')}`;
+    this.threeDs.set(id, { orderId: order.id, redirectUrl, done: false });
+    return id;
+  }
+
+  threeDsOf(id: string): { order: SimEcartOrder; redirectUrl: string; done: boolean } | undefined {
+    const entry = this.threeDs.get(id);
+    const order = entry ? this.orders.get(entry.orderId) : undefined;
+    return entry && order ? { order, redirectUrl: entry.redirectUrl, done: entry.done } : undefined;
+  }
+
+  /** The shopper passes (or fails) the bank's challenge: the order is paid or declined, and notified. */
+  completeThreeDs(id: string, authenticated: boolean): SimEcartOrder | undefined {
+    const entry = this.threeDs.get(id);
+    const order = entry ? this.orders.get(entry.orderId) : undefined;
+    if (!entry || !order) return undefined;
+    if (!entry.done && order.status === 'created') this.setStatus(order, authenticated ? 'paid' : 'declined');
+    entry.done = true;
+    return order;
+  }
+
+  /** Answers of `operation` (or all) come `ms` late, after the call was processed (lost answers). */
+  lateAnswers(ms: number, operation?: EcartOperation): void {
+    this.late = { ms: nonNegative('ms', ms), ...(operation ? { operation } : {}) };
+  }
+
+  lateFor(operation: EcartOperation): number {
+    return this.late.operation === undefined || this.late.operation === operation ? this.late.ms : 0;
+  }
+
   // ---- calls ----
 
   recordCall(entry: Omit<RecordedCall, 'status' | 'at'>): RecordedCall {
@@ -342,6 +538,7 @@ export class EcartPaySimulatorState {
   clearFaults(): void {
     this.faultQueue = [];
     this.delay = { ms: 0 };
+    this.late = { ms: 0 };
     this.lose = 0;
     this.duplicate = 0;
     this.skew = { hundredths: 0, count: 0 };
@@ -352,6 +549,7 @@ export class EcartPaySimulatorState {
     return {
       failNext: this.faultQueue.map((f) => ({ ...f })),
       slowAnswers: { ...this.delay },
+      lateAnswers: { ...this.late },
       loseNotifications: this.lose,
       duplicateNotifications: this.duplicate,
       notificationDelayMs: this.notificationDelayMs,
@@ -508,6 +706,9 @@ export class EcartPaySimulatorState {
     this.clearFaults();
     this.tokens.clear();
     this.orders.clear();
+    this.customers.clear();
+    this.cardTokens.clear();
+    this.threeDs.clear();
     this.callLog.length = 0;
     this.sent.length = 0;
     for (const t of this.timers) {
