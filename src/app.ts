@@ -80,6 +80,11 @@ export function createApp(deps: AppDeps): Express {
   );
   app.use('/public', express.static(PUBLIC_DIR, { maxAge: '1h', index: false }));
 
+  // Browsers ask for it on every page; there is none, and a 404 would only clutter logs and consoles.
+  app.get(
+    '/favicon.ico',
+    (_req, res) => void res.status(204).set('Cache-Control', 'public, max-age=86400').end(),
+  );
   app.get('/healthz', async (_req, res) => {
     try {
       await deps.db.query('SELECT 1');

@@ -28,6 +28,12 @@ describe('the app shell (production mode, PGlite)', () => {
     await t?.dispose();
   });
 
+  it('answers /favicon.ico with an empty 204 (no 404 noise in consoles and logs)', async () => {
+    const res = await request(app.url).get('/favicon.ico');
+    expect(res.status).toBe(204);
+    expect(res.text).toBe('');
+  });
+
   it('GET /healthz checks the database', async () => {
     const res = await request(app.url).get('/healthz');
     expect(res.status).toBe(200);
