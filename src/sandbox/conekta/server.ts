@@ -1,7 +1,5 @@
-import type { AddressInfo, Socket } from 'node:net';
-import express from 'express';
-import { PUBLIC_DIR } from '../../paths';
 import { createConektaSimulator, type ConektaSimulatorOptions } from './router';
+import { serveOnLoopback } from '../serve';
 import type { ConektaSimulatorState } from './state';
 
 export interface RunningConektaSimulator {
@@ -19,36 +17,15 @@ export async function startConektaSimulator(
   opts: ConektaSimulatorOptions & { port?: number } = {},
 ): Promise<RunningConektaSimulator> {
   const sim = createConektaSimulator(opts);
-  const app = express();
-  app.disable('x-powered-by');
-  app.use('/public', express.static(PUBLIC_DIR, { fallthrough: false }));
-  app.use('/', sim.router);
-
-  const server = app.listen(opts.port ?? 0, '127.0.0.1');
-  await new Promise<void>((resolve, reject) => {
-    server.once('listening', resolve);
-    server.once('error', reject);
+  const served = await serveOnLoopback(sim.router, {
+    ...(opts.port !== undefined ? { port: opts.port } : {}),
+    onClose: () => sim.state.dispose(),
   });
-  const sockets = new Set<Socket>();
-  server.on('connection', (socket) => {
-    sockets.add(socket);
-    socket.once('close', () => sockets.delete(socket));
-  });
-  const { port } = server.address() as AddressInfo;
-
-  let closing: Promise<void> | undefined;
+  const { url } = served;
   return {
-    url: `http://127.0.0.1:${port}`,
-    state: sim.state,
+    url,
     setWebhookUrl: sim.setWebhookUrl,
-    close() {
-      closing ??= new Promise<void>((resolve) => {
-        sim.state.dispose();
-        server.close(() => resolve());
-        server.closeAllConnections();
-        for (const socket of sockets) socket.destroy();
-      });
-      return closing;
-    },
+    state: sim.state,
+    close: served.close,
   };
 }
