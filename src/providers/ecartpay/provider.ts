@@ -336,6 +336,8 @@ export function createEcartPayProvider(options: EcartPayProviderOptions): EcartP
     creds: EcartCredentials,
     deadline: number,
   ): Promise<'adopted' | 'not_ours' | 'retry'> {
+    // Already recorded by the charge itself (the notification raced its answer): ours.
+    if (await attemptByReference(options.db, paymentId, orderId)) return 'adopted';
     const attempt = await inFlightAttempt(options.db, paymentId);
     if (!attempt || attempt.provider !== ECARTPAY_ID || attempt.providerReference !== null) return 'not_ours';
     const fetched = await client.getOrder(creds, orderId, { deadline });
@@ -349,7 +351,8 @@ export function createEcartPayProvider(options: EcartPayProviderOptions): EcartP
     if (!ours) return 'not_ours';
     const recorded = await recordAttemptReference(options.db, attempt, orderId);
     log?.info({ paymentId, recorded }, 'saved-card order with a lost answer found through its notification');
-    return recorded ? 'adopted' : 'not_ours';
+    // Not recorded here: the charge's own answer may have recorded it meanwhile.
+    return recorded || (await attemptByReference(options.db, paymentId, orderId)) ? 'adopted' : 'not_ours';
   }
 
   const savedCards: SavedCardsSupport = {
