@@ -27,7 +27,6 @@ export interface Payment {
   state: PaymentState;
   lang: 'es' | 'en';
   returnUrl: string;
-  orderSealed: string;
   provider: string | null;
   providerReference: string | null;
   providerSecretsSealed: string | null;

@@ -8,7 +8,7 @@ import {
 } from '../savedCards';
 import type { PaymentDeps } from './deps';
 import { isSettledForShopper, type Payment } from './model';
-import { enabledProviders, storeContext, unsealOrder } from './providerContext';
+import { enabledProviders, storeContext, loadOrder } from './providerContext';
 import { findPayment, recordCheckout, recordEvent } from './repository';
 
 export type OpenCheckoutResult =
@@ -67,7 +67,7 @@ export async function openCheckout(
   }
 
   const log = deps.logger.child({ paymentId, provider: provider.id });
-  const order = unsealOrder(deps.secrets, payment);
+  const order = await loadOrder(deps, payment);
   // Returning shoppers (src/savedCards): their saved cards first, or card saving on the provider's page.
   const step = await savedCardsStep(deps, {
     payment,

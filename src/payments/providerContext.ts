@@ -5,7 +5,7 @@ import type { NotificationLookup, PaymentProvider, ProviderRegistry, StoreContex
 import type { Secrets } from '../secrets';
 import type { PaymentDeps } from './deps';
 import type { Payment } from './model';
-import { findPayment, findPaymentByProviderReference } from './repository';
+import { findPayment, findPaymentByProviderReference, findSealedOrder } from './repository';
 
 /** The store as the providers see it: its own settings (secrets unsealed) when it saved some. */
 export async function storeContext(
@@ -40,8 +40,14 @@ export function enabledProviders(
     });
 }
 
-export function unsealOrder(secrets: Secrets, payment: Payment): OrderDetails {
-  return JSON.parse(secrets.unseal(payment.orderSealed)) as OrderDetails;
+/** The Ecwid order details kept sealed with the payment (read only when a provider needs them). */
+export async function loadOrder(
+  deps: Pick<PaymentDeps, 'db' | 'secrets'>,
+  payment: Pick<Payment, 'id'>,
+): Promise<OrderDetails> {
+  const sealed = await findSealedOrder(deps.db, payment.id);
+  if (sealed === null) throw new Error('payment not found while reading its order');
+  return JSON.parse(deps.secrets.unseal(sealed)) as OrderDetails;
 }
 
 export function unsealProviderSecrets(secrets: Secrets, payment: Payment): Record<string, string> {

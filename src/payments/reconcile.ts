@@ -1,6 +1,6 @@
 import type { PaymentDeps } from './deps';
 import { refreshStatus } from './refreshStatus';
-import { toPayment, type PaymentRow } from './repository';
+import { PAYMENT_COLUMNS, toPayment, type PaymentRow } from './repository';
 
 export interface ReconcileOptions {
   /** How often each process looks for open payments to check. */
@@ -69,7 +69,7 @@ export class Reconciler {
            AND (next_check_at IS NULL OR next_check_at <= now())
          ORDER BY next_check_at NULLS FIRST, updated_at
          LIMIT $3 FOR UPDATE SKIP LOCKED)
-       RETURNING *`,
+       RETURNING ${PAYMENT_COLUMNS}`,
       [this.opts.minAgeMs, this.opts.maxAgeMs, this.opts.batchSize, this.opts.recheckMs],
     );
     let changed = 0;

@@ -13,7 +13,6 @@ export interface PaymentRow {
   state: PaymentState;
   lang: string;
   return_url: string;
-  order_sealed: string;
   provider: string | null;
   provider_reference: string | null;
   provider_secrets_sealed: string | null;
@@ -37,7 +36,6 @@ export function toPayment(row: PaymentRow): Payment {
     state: row.state,
     lang: row.lang === 'en' ? 'en' : 'es',
     returnUrl: row.return_url,
-    orderSealed: row.order_sealed,
     provider: row.provider,
     providerReference: row.provider_reference,
     providerSecretsSealed: row.provider_secrets_sealed,
@@ -49,6 +47,22 @@ export function toPayment(row: PaymentRow): Payment {
     createdAt: new Date(row.created_at),
     updatedAt: new Date(row.updated_at),
   };
+}
+
+/**
+ * Every column a Payment is read from. Not `order_sealed`: the sealed Ecwid order (several KB) is
+ * read only where it is needed (findSealedOrder), not on every state check, lock and update.
+ */
+export const PAYMENT_COLUMNS = `id, store_id, reference_transaction_id, ecwid_order_id, attempt, amount, currency,
+  state, lang, return_url, provider, provider_reference, provider_secrets_sealed, checkout_url,
+  external_transaction_id, refunded_amount, attention, version, created_at, updated_at`;
+
+/** The sealed Ecwid order of a payment (unseal with secrets.unseal). */
+export async function findSealedOrder(q: Queryable, id: string): Promise<string | null> {
+  const rows = await q.query<{ order_sealed: string }>('SELECT order_sealed FROM payments WHERE id = $1', [
+    id,
+  ]);
+  return rows[0]?.order_sealed ?? null;
 }
 
 /** 128 random bits, URL-safe: a payment id is a capability for the shopper's pages. */
@@ -65,7 +79,7 @@ export async function findPayment(
 ): Promise<Payment | null> {
   if (!PAYMENT_ID_PATTERN.test(id)) return null;
   const rows = await q.query<PaymentRow>(
-    `SELECT * FROM payments WHERE id = $1${opts.forUpdate ? ' FOR UPDATE' : ''}`,
+    `SELECT ${PAYMENT_COLUMNS} FROM payments WHERE id = $1${opts.forUpdate ? ' FOR UPDATE' : ''}`,
     [id],
   );
   return rows[0] ? toPayment(rows[0]) : null;
@@ -77,7 +91,7 @@ export async function findPaymentByProviderReference(
   reference: string,
 ): Promise<Payment | null> {
   const rows = await q.query<PaymentRow>(
-    'SELECT * FROM payments WHERE provider = $1 AND provider_reference = $2',
+    `SELECT ${PAYMENT_COLUMNS} FROM payments WHERE provider = $1 AND provider_reference = $2`,
     [provider, reference],
   );
   return rows[0] ? toPayment(rows[0]) : null;
@@ -90,7 +104,7 @@ export async function findLatestAttempt(
   referenceTransactionId: string,
 ): Promise<Payment | null> {
   const rows = await q.query<PaymentRow>(
-    `SELECT * FROM payments WHERE store_id = $1 AND reference_transaction_id = $2
+    `SELECT ${PAYMENT_COLUMNS} FROM payments WHERE store_id = $1 AND reference_transaction_id = $2
      ORDER BY attempt DESC LIMIT 1 FOR UPDATE`,
     [storeId, referenceTransactionId],
   );
@@ -113,7 +127,7 @@ export async function insertPayment(q: Queryable, p: NewPayment): Promise<Paymen
   const rows = await q.query<PaymentRow>(
     `INSERT INTO payments (id, store_id, reference_transaction_id, ecwid_order_id, attempt, amount, currency, state,
                            lang, return_url, order_sealed)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, 'created', $8, $9, $10) RETURNING *`,
+     VALUES ($1, $2, $3, $4, $5, $6, $7, 'created', $8, $9, $10) RETURNING ${PAYMENT_COLUMNS}`,
     [
       newPaymentId(),
       p.storeId,
@@ -153,7 +167,7 @@ export async function insertFirstAttempt(
               $9::text
        WHERE EXISTS (SELECT 1 FROM store)
          AND NOT EXISTS (SELECT 1 FROM payments WHERE store_id = $2::bigint AND reference_transaction_id = $3::text)
-       RETURNING *
+       RETURNING ${PAYMENT_COLUMNS}
      ), event AS (
        INSERT INTO payment_events (payment_id, kind, to_state, source)
        SELECT id, 'created', 'created', 'ecwid' FROM created
@@ -189,7 +203,7 @@ export async function refreshReentry(
 ): Promise<Payment> {
   const rows = await q.query<PaymentRow>(
     `UPDATE payments SET return_url = $2, lang = $3, order_sealed = $4, updated_at = now()
-     WHERE id = $1 RETURNING *`,
+     WHERE id = $1 RETURNING ${PAYMENT_COLUMNS}`,
     [id, fields.returnUrl, fields.lang, fields.orderSealed],
   );
   return toPayment(rows[0]!);
@@ -214,7 +228,7 @@ export async function compareAndSetState(
         refunded_amount = COALESCE($5, refunded_amount),
         attention = COALESCE($6, attention),
         version = version + 1, updated_at = now()
-     WHERE id = $1 AND version = $2 RETURNING *`,
+     WHERE id = $1 AND version = $2 RETURNING ${PAYMENT_COLUMNS}`,
     [
       payment.id,
       payment.version,
@@ -241,7 +255,7 @@ export async function recordCheckout(
   const rows = await q.query<PaymentRow>(
     `UPDATE payments SET state = 'checkout_open', provider = $3, provider_reference = $4, checkout_url = $5,
         provider_secrets_sealed = $6, version = version + 1, updated_at = now()
-     WHERE id = $1 AND version = $2 AND state IN ('created', 'checkout_open') RETURNING *`,
+     WHERE id = $1 AND version = $2 AND state IN ('created', 'checkout_open') RETURNING ${PAYMENT_COLUMNS}`,
     [
       payment.id,
       payment.version,
@@ -257,7 +271,7 @@ export async function recordCheckout(
 /** Another attempt of the same Ecwid order that already took money (a second payment needs a refund). */
 export async function findOtherPaidAttempt(q: Queryable, payment: Payment): Promise<Payment | null> {
   const rows = await q.query<PaymentRow>(
-    `SELECT * FROM payments WHERE store_id = $1 AND reference_transaction_id = $2 AND id <> $3
+    `SELECT ${PAYMENT_COLUMNS} FROM payments WHERE store_id = $1 AND reference_transaction_id = $2 AND id <> $3
        AND state IN ('paid', 'refunded', 'partially_refunded') AND attention IS DISTINCT FROM 'duplicate_payment_refund_needed'
      LIMIT 1`,
     [payment.storeId, payment.referenceTransactionId, payment.id],

@@ -2,7 +2,7 @@ import type { OrderDetails } from '../ecwid/paymentRequest';
 import { applyProviderStatus } from '../payments/applyProviderStatus';
 import type { PaymentDeps } from '../payments/deps';
 import { isPaidOrAfter, type Payment } from '../payments/model';
-import { enabledProviders, storeContext, unsealOrder } from '../payments/providerContext';
+import { enabledProviders, storeContext, loadOrder } from '../payments/providerContext';
 import { findPayment } from '../payments/repository';
 import { firstReceipt } from '../payments/webhookReceipts';
 import type { PaymentProvider, SavedCardsSupport, StoreContext } from '../providers/types';
@@ -271,7 +271,7 @@ export async function authorizeCard(
   ).find((p) => p.id === card.provider);
   if (!provider?.savedCards) return { ok: false, reason: 'provider_not_offered' };
   if (!savedCardsEnabled(store)) return { ok: false, reason: 'disabled' };
-  const order = unsealOrder(deps.secrets, payment);
+  const order = await loadOrder(deps, payment);
   const shopper = shopperOf(deps.secrets, order);
   if (!shopper) return { ok: false, reason: 'guest' };
   if (shopper.ecwidCustomerId !== card.ecwidCustomerId) return { ok: false, reason: 'other_customer' };

@@ -501,7 +501,6 @@ function fakePayment(over: Partial<Payment> = {}): Payment {
     state: 'checkout_open',
     lang: 'es',
     returnUrl: 'https://store.example/return',
-    orderSealed: '',
     provider: 'ecartpay',
     providerReference: null,
     providerSecretsSealed: null,

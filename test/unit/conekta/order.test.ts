@@ -22,7 +22,6 @@ const payment = (over: Partial<Payment> = {}): Payment => ({
   state: 'checkout_open',
   lang: 'es',
   returnUrl: 'https://store.example/return',
-  orderSealed: '',
   provider: 'conekta',
   providerReference: 'ord_abc123',
   providerSecretsSealed: null,
