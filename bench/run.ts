@@ -15,7 +15,7 @@
  * BENCH_ONLY=intake stops after scenario 1 (for profiling).
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { cpus, tmpdir } from 'node:os';
 import path from 'node:path';
@@ -78,6 +78,12 @@ interface Row {
   requests: number;
   /** How busy the app's thread was (event-loop utilisation, 0–1). */
   app_thread_busy: number;
+  /**
+   * CPU time per request: this whole process (app, simulators and the load generator's thread) and,
+   * when the database is a local PostgreSQL, its server processes. Unlike req/s, other programs
+   * running on the machine barely change these.
+   */
+  cpu_us_per_request?: { process: number; postgres?: number };
   note?: string;
 }
 
@@ -188,10 +194,12 @@ async function main() {
   };
   const job = (url: string, requests: PlannedRequest[], expect: number[]) =>
     runLoad({ url, connections: CONNECTIONS, amount: requests.length, requests, expect });
+  const localPostgres =
+    databaseUrl !== undefined && ['127.0.0.1', 'localhost'].includes(new URL(databaseUrl).hostname);
 
   const rows: Row[] = [];
   let bareRps = NaN;
-  const record = (name: string, r: LoadResult, note?: string, rps = r.rps) => {
+  const record = (name: string, r: LoadResult, note?: string, rps = r.rps, cpu?: CpuSpent) => {
     const row: Row = {
       name,
       rps: round(rps, 0),
@@ -201,11 +209,12 @@ async function main() {
       ratio_to_bare: round(rps / bareRps, 3),
       requests: r.responses,
       app_thread_busy: round(r.appThreadBusy ?? NaN),
+      ...(cpu ? { cpu_us_per_request: cpu.perRequest(r.responses) } : {}),
       ...(note ? { note } : {}),
     };
     rows.push(row);
     log(
-      `${name}: ${row.rps} req/s, p50 ${row.p50_ms} ms, p99 ${row.p99_ms} ms, errors ${row.errors} ${JSON.stringify(r.statuses)}, app thread busy ${row.app_thread_busy}`,
+      `${name}: ${row.rps} req/s, p50 ${row.p50_ms} ms, p99 ${row.p99_ms} ms, errors ${row.errors} ${JSON.stringify(r.statuses)}, app thread busy ${row.app_thread_busy}${row.cpu_us_per_request ? `, CPU µs/request ${JSON.stringify(row.cpu_us_per_request)}` : ''}`,
     );
     return row;
   };
@@ -226,6 +235,7 @@ async function main() {
 
   // ---------------------------------------------------------------- bare Express
   {
+    const cpu = cpuMeter(false);
     const r = await runLoad({
       url: bareUrl,
       connections: CONNECTIONS,
@@ -234,7 +244,7 @@ async function main() {
       expect: [200],
     });
     bareRps = r.rps;
-    record('bare Express "hello"', r);
+    record('bare Express "hello"', r, undefined, r.rps, cpu.stop());
   }
 
   // ---------------------------------------------------------------- 1. POST /ecwid/payment
@@ -242,6 +252,7 @@ async function main() {
   {
     const forms = Array.from({ length: INTAKE }, (_, i) => paymentForm(i % 2 ? 'CLP' : 'MXN', i));
     const bytes = Buffer.byteLength(forms[0]!.request.body);
+    const cpu = cpuMeter(localPostgres);
     const r = await job(
       app.url,
       forms.map((f) => f.request),
@@ -251,6 +262,8 @@ async function main() {
       '1. POST /ecwid/payment',
       r,
       `${INTAKE} distinct orders, ${(bytes / 1024).toFixed(1)} KB form (enc_data + data of a ~5 KB order): decrypt, validate, persist, render`,
+      r.rps,
+      cpu.stop(),
     );
   }
 
@@ -284,8 +297,15 @@ async function main() {
       // CLP is offered by ETpay and Ecart Pay, MXN by Conekta and Ecart Pay: the shopper's choice.
       path: `/pay/${id}/checkout?provider=${provider}`,
     }));
+    const cpu = cpuMeter(localPostgres);
     const r = await job(app.url, requests, [303]);
-    record(`2. checkout → ${names[provider]}`, r, 'GET /pay/:id/checkout: provider API call, record, 303');
+    record(
+      `2. checkout → ${names[provider]}`,
+      r,
+      'GET /pay/:id/checkout: provider API call, record, 303',
+      r.rps,
+      cpu.stop(),
+    );
   }
 
   // ---------------------------------------------------------------- 3. notifications → Ecwid
@@ -337,6 +357,7 @@ async function main() {
     const requests = notifications[provider]!;
     if (requests.length === 0) throw new Error(`no open ${provider} checkout to notify`);
     const before = ecwid.state.updates.length;
+    const cpu = cpuMeter(localPostgres);
     const t0 = process.hrtime.bigint();
     const r = await job(app.url, requests, [200]);
     // Through to the Ecwid update: the clock stops when the last PUT PAID reached Ecwid.
@@ -347,6 +368,7 @@ async function main() {
       return row!.n === 0;
     }, 120_000);
     const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+    const spent = cpu.stop();
     const puts = ecwid.state.updates
       .slice(before)
       .filter((u) => u.status === 200 && (u.body as { paymentStatus?: string }).paymentStatus === 'PAID');
@@ -356,6 +378,7 @@ async function main() {
       { ...r, errors: r.errors + Math.max(0, missing) + (drained ? 0 : 1) },
       `${notes[provider]}; rps counts until the last Ecwid PUT (HTTP acknowledgements alone: ${round(r.rps, 0)} req/s)`,
       puts.length / seconds,
+      spent,
     );
     row.requests = requests.length;
   }
@@ -387,7 +410,7 @@ async function main() {
   const cpu = cpus();
   const results = {
     scenarios: rows.map(
-      ({ name, rps, p50_ms, p99_ms, errors, ratio_to_bare, requests, app_thread_busy, note }) => ({
+      ({
         name,
         rps,
         p50_ms,
@@ -396,6 +419,18 @@ async function main() {
         ratio_to_bare,
         requests,
         app_thread_busy,
+        cpu_us_per_request,
+        note,
+      }) => ({
+        name,
+        rps,
+        p50_ms,
+        p99_ms,
+        errors,
+        ratio_to_bare,
+        requests,
+        app_thread_busy,
+        ...(cpu_us_per_request ? { cpu_us_per_request } : {}),
         ...(note ? { note } : {}),
       }),
     ),
@@ -483,3 +518,49 @@ main().catch((error: unknown) => {
   console.error(error);
   process.exit(1);
 });
+
+interface CpuSpent {
+  perRequest(requests: number): { process: number; postgres?: number };
+}
+
+/** CPU used from now until stop(): this process, and the local PostgreSQL server's processes if asked. */
+function cpuMeter(withPostgres: boolean): { stop(): CpuSpent } {
+  const process0 = process.cpuUsage();
+  const postgres0 = withPostgres ? postgresCpuMicros() : undefined;
+  return {
+    stop() {
+      const p = process.cpuUsage(process0);
+      const pg = postgres0 !== undefined ? postgresCpuMicros() - postgres0 : undefined;
+      return {
+        perRequest: (n) => ({
+          process: round((p.user + p.system) / n, 0),
+          ...(pg !== undefined ? { postgres: round(pg / n, 0) } : {}),
+        }),
+      };
+    },
+  };
+}
+
+/** User + system CPU of every `postgres` process on this machine, in µs (Linux /proc; 0 elsewhere). */
+function postgresCpuMicros(): number {
+  let ticks = 0;
+  try {
+    for (const pid of readdirSync('/proc')) {
+      if (!/^\d+$/.test(pid)) continue;
+      try {
+        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+        const close = stat.lastIndexOf(')');
+        if (!stat.slice(stat.indexOf('(') + 1, close).startsWith('postgres')) continue;
+        const fields = stat.slice(close + 2).split(' ');
+        ticks += Number(fields[11]) + Number(fields[12]); // utime, stime
+      } catch {
+        // the process ended meanwhile
+      }
+    }
+  } catch {
+    return 0;
+  }
+  return (ticks * 1e6) / CLOCK_TICKS_PER_SECOND;
+}
+/** Linux's USER_HZ: /proc times are in 1/100 s on every mainstream architecture. */
+const CLOCK_TICKS_PER_SECOND = 100;
