@@ -5,7 +5,12 @@ import { isPaidOrAfter, type Payment } from '../payments/model';
 import { enabledProviders, storeContext, unsealOrder } from '../payments/providerContext';
 import { findPayment } from '../payments/repository';
 import { firstReceipt } from '../payments/webhookReceipts';
-import type { PaymentProvider, SavedCardsSupport, StoreContext } from '../providers/types';
+import type {
+  PaymentProvider,
+  ProviderObservation,
+  SavedCardsSupport,
+  StoreContext,
+} from '../providers/types';
 import type { Secrets } from '../secrets';
 import { FORM_RECEIPTS, issueFormToken, readFormToken, type FormAction } from './formTokens';
 import {
@@ -26,6 +31,8 @@ import {
   reopenAfterAttempt,
   setAttemptStatus,
   syncSavedCards,
+  attemptByReference,
+  IN_FLIGHT,
   type Attempt,
   type ProviderCustomer,
   type SavedCard,
@@ -501,6 +508,58 @@ export async function recordSavedCardAfterPayment(deps: Deps, payment: Payment):
   }
   const cards = await syncSavedCards(deps.db, customer, listed.value);
   deps.logger.info({ paymentId: payment.id, cards: cards.length }, 'saved cards recorded after payment');
+}
+
+/**
+ * A saved-card charge's order as re-fetched by a return, a poll or the reconciler, before the shared
+ * use case applies it. Returns true when it was dealt with here (the caller applies nothing):
+ *
+ * - the charge of an attempt still in flight (3-D Secure pending, outcome unknown) turned out failed:
+ *   declined by the bank or its authentication failed. Like a decline answered at once, nothing was
+ *   charged: the attempt is `declined` with the reason, the payment goes back to waiting for a
+ *   checkout (the checkout step shows the reason and the other cards), the Ecwid order stays payable;
+ * - the order ended unpaid at the provider (expired, cancelled) while the attempt was in flight:
+ *   nothing was charged either, the payment is released the same way (`not_charged`);
+ * - the order belongs to an attempt already settled that way (a late or concurrent re-fetch with an
+ *   older copy of the payment): it is no longer the payment's order, so nothing is applied.
+ *
+ * A paid (or refunded) order is always left to the shared use case: money taken is never ignored.
+ */
+export async function settleSavedCardObservation(
+  deps: Deps,
+  payment: Payment,
+  observation: ProviderObservation,
+): Promise<boolean> {
+  if (!payment.providerReference) return false;
+  if (!['failed', 'expired', 'cancelled'].includes(observation.status)) return false;
+  const attempt = await attemptByReference(deps.db, payment.id, payment.providerReference);
+  if (!attempt) return false;
+  const log = deps.logger.child({ paymentId: payment.id, provider: attempt.provider });
+  if (!IN_FLIGHT.includes(attempt.status)) {
+    if (attempt.status === 'charged') return false;
+    log.info({ status: observation.status }, 'saved-card order already settled here: nothing applied');
+    return true;
+  }
+  const declined = observation.status === 'failed';
+  const message = observation.message ?? null;
+  const reopened = await deps.db.transaction(async (tx) => {
+    const done = await reopenAfterAttempt(
+      tx,
+      attempt,
+      declined ? 'saved_card_declined' : 'saved_card_not_charged',
+      message,
+    );
+    if (done) await setAttemptStatus(tx, attempt.id, declined ? 'declined' : 'not_charged', message);
+    return done;
+  });
+  if (reopened) {
+    log.info(
+      { was: attempt.status, status: observation.status },
+      'saved-card charge not completed (declined or authentication failed): back to the checkout step',
+    );
+  }
+  // Not reopened: the payment moved on meanwhile (another path got there first); nothing more here.
+  return true;
 }
 
 function isHttpUrl(value: string): boolean {

@@ -270,16 +270,49 @@ describe.each(testDatabases())('Saved cards with Conekta, through the simulators
     expect(orderOf(s.paymentId)[0]!.order.charges.data).toHaveLength(1);
   });
 
-  it('3-D Secure failed: the re-fetched order is declined, the shopper is back on the store with the message', async () => {
+  it('3-D Secure failed: the re-fetched order is declined, the shopper is back on the saved-card step, Ecwid payable', async () => {
     await firstPurchase();
     addSavedCardAtConekta('4000000000001091');
     const s = await returningCheckout();
+    const before = ecwidOrder(s.json)?.paymentStatus;
     const card = cardsOnPage(s.step.html).find((c) => c.label.endsWith('1091'))!;
     const sent = await postForm(`${w.url}/pay/${s.paymentId}/saved-cards/pay`, { t: card.payToken });
+    expect(sent.location).toMatch(new RegExp(`^${sim.url}/three-ds/`));
     const done = await postForm(sent.location!, { action: 'fail' });
-    const back = await follow(done.location!, w.url, (u) => !u.startsWith(w.url));
-    expect(new URL(back.url).searchParams.get('errorMsg')).toContain('El pago no se completó');
-    expect(ecwidOrder(s.json)?.paymentStatus).toBe('INCOMPLETE');
+    expect(done.location!.startsWith(`${w.url}/return/${s.paymentId}`)).toBe(true);
+    // The return re-fetches the order (declined): back to the checkout step, not to the store.
+    const back = await hop(done.location!);
+    expect(back.status).toBe(303);
+    expect(back.location).toBe(`/pay/${s.paymentId}/checkout?provider=conekta`);
+    expect(await payment(s.paymentId)).toMatchObject({
+      state: 'created',
+      provider: null,
+      provider_reference: null,
+    });
+    const attempts = await w.t.db.query<{ status: string; message: string | null }>(
+      'SELECT status, message FROM saved_card_attempts ORDER BY id',
+    );
+    expect(attempts).toEqual([{ status: 'declined', message: 'La autenticación 3-D Secure falló.' }]);
+    const step = await hop(`${w.url}${back.location}`);
+    expect(step.status).toBe(200);
+    expect(notice(step.html)).toBe(
+      'El banco rechazó la tarjeta Visa •••• 1091. La autenticación 3-D Secure falló. No se hizo ningún cargo: elige otra tarjeta u otro medio de pago.',
+    );
+    expect(step.html).toContain('Usar otro medio de pago');
+    // Conekta's order.declined notification (delivered meanwhile) changed nothing; Ecwid never told.
+    await sim.state.settled();
+    expect(sim.state.deliveries.some((d) => d.type === 'order.declined' && d.status === 200)).toBe(true);
+    expect((await payment(s.paymentId)).state).toBe('created');
+    expect(ecwidOrder(s.json)?.paymentStatus).toBe(before);
+    expect(w.ecwid.state.updatesFor(s.json.storeId, s.json.cart.order.referenceTransactionId)).toEqual([]);
+    // A second return (the browser's back button) changes nothing either.
+    expect((await hop(done.location!)).location).toBe(`/pay/${s.paymentId}/checkout`);
+    // The other card still pays the same Ecwid order.
+    const other = cardsOnPage(step.html).find((c) => c.label.endsWith('4242'))!;
+    const paid = await postForm(`${w.url}/pay/${s.paymentId}/saved-cards/pay`, { t: other.payToken });
+    const final = await follow(paid.location!, w.url, (u) => !u.startsWith(w.url));
+    expect(final.url).toBe(s.json.returnUrl);
+    expect(ecwidOrder(s.json)?.paymentStatus).toBe('PAID');
   });
 
   it('removal from the checkout step deletes the card at Conekta too', async () => {

@@ -187,6 +187,75 @@ describe.each(testDatabases())('Saved cards with Ecart Pay, through the simulato
     expect(ordersWithToken()).toHaveLength(1);
   });
 
+  it('3-D Secure failed: the return re-fetches the declined order, back to the saved-card step, Ecwid payable', async () => {
+    await firstPurchase();
+    addCard('4000000000002370');
+    const s = await returningCheckout();
+    const before = ecwidOrder(s.json)?.paymentStatus;
+    const card = cardsOnPage(s.step.html).find((c) => c.label.endsWith('2370'))!;
+    const sent = await postForm(`${w.url}/pay/${s.paymentId}/saved-cards/pay`, { t: card.payToken });
+    expect(sent.location).toMatch(new RegExp(`^${sim.url}/three-d-secure/3ds_`));
+    const done = await postForm(sent.location!, { action: 'fail' });
+    expect(done.location).toBe(`${w.url}/return/${s.paymentId}`);
+    const back = await hop(done.location!);
+    expect(back.location).toBe(`/pay/${s.paymentId}/checkout?provider=ecartpay`);
+    expect(await payment(s.paymentId)).toMatchObject({
+      state: 'created',
+      provider: null,
+      provider_reference: null,
+    });
+    const attempts = await w.t.db.query<{ status: string }>('SELECT status FROM saved_card_attempts');
+    expect(attempts).toEqual([{ status: 'declined' }]);
+    const step = await hop(`${w.url}${back.location}`);
+    expect(notice(step.html)).toContain('El banco rechazó la tarjeta Visa •••• 2370.');
+    expect(cardsOnPage(step.html).map((c) => c.label)).toEqual([
+      'Pagar con Visa •••• 4242',
+      'Pagar con Visa •••• 2370',
+    ]);
+    // Ecart's notification of the declined order is acknowledged and changes nothing.
+    await eventually(() => {
+      if (!sim.state.notifications.some((n) => n.status === 'declined' && n.outcome === 'delivered'))
+        throw new Error('decline not notified yet');
+    });
+    expect((await payment(s.paymentId)).state).toBe('created');
+    expect(ecwidOrder(s.json)?.paymentStatus).toBe(before);
+    expect(w.ecwid.state.updatesFor(s.json.storeId, s.json.cart.order.referenceTransactionId)).toEqual([]);
+    // The other card pays the same Ecwid order.
+    const other = cardsOnPage(step.html).find((c) => c.label.endsWith('4242'))!;
+    const paid = await postForm(`${w.url}/pay/${s.paymentId}/saved-cards/pay`, { t: other.payToken });
+    const final = await follow(paid.location!, w.url, (u) => !u.startsWith(w.url));
+    expect(final.url).toBe(s.json.returnUrl);
+    expect(ecwidOrder(s.json)?.paymentStatus).toBe('PAID');
+  });
+
+  it('a decline found by the processing page’s poll (answer lost) also goes back to the saved-card step', async () => {
+    await firstPurchase();
+    addCard('4000000000000127');
+    const s = await returningCheckout();
+    const card = cardsOnPage(s.step.html).find((c) => c.label.endsWith('0127'))!;
+    sim.state.lateAnswers(2_000, 'createOrder'); // declined at once, answered after the app's timeout
+    sim.state.loseNextNotifications(5); // and no notification names the order
+    const sent = await postForm(`${w.url}/pay/${s.paymentId}/saved-cards/pay`, { t: card.payToken });
+    expect(sent.location).toBe(`/return/${s.paymentId}`);
+    expect((await hop(`${w.url}/return/${s.paymentId}`)).html).toContain('check-again');
+    const [order] = sim.state.listOrders().filter((o) => o.notify_url?.endsWith(s.paymentId));
+    expect(order!.status).toBe('declined');
+    expect((await payment(s.paymentId)).state).toBe('checkout_open');
+    // Ecart sends the order's notification again: the order is adopted (its decline applies nothing).
+    sim.state.clearFaults();
+    sim.state.notify(order!);
+    await eventually(async () => expect((await payment(s.paymentId)).provider_reference).toBe(order!.id));
+    expect((await payment(s.paymentId)).state).toBe('checkout_open');
+    // The processing page's poll re-fetches it: back to the checkout step, settled for the page.
+    const poll = await fetch(`${w.url}/pay/${s.paymentId}/status`);
+    expect(await poll.json()).toMatchObject({ state: 'created', settled: true });
+    expect((await hop(`${w.url}/return/${s.paymentId}`)).location).toBe(`/pay/${s.paymentId}/checkout`);
+    const step = await hop(`${w.url}/pay/${s.paymentId}/checkout?provider=ecartpay`);
+    expect(notice(step.html)).toContain('El banco rechazó la tarjeta Visa •••• 0127.');
+    expect(ordersWithToken()).toHaveLength(1);
+    expect(w.ecwid.state.updatesFor(s.json.storeId, s.json.cart.order.referenceTransactionId)).toEqual([]);
+  });
+
   it('removal deletes the card at Ecart Pay too', async () => {
     await firstPurchase();
     const s = await returningCheckout();
