@@ -225,4 +225,21 @@ export interface SavedCardsSupport {
   chargeCard(input: SavedCardChargeInput): Promise<SavedCardChargeResult>;
   /** Deletes the card at the provider (`notFound`: already gone). */
   deleteCard(store: StoreContext, customerId: string, cardId: string): Promise<SavedCardsResult<true>>;
+  /**
+   * For a charge whose outcome stayed unknown long after it was sent, and whose recorded order shows
+   * no charge: makes sure it never will (cancels the order at the provider) so the payment can be
+   * released. `released`: the order can no longer be charged and never was. `charged`: the provider
+   * shows a charge after all (apply this observation instead). `kept`: not now (unreachable, refused).
+   * Optional: a provider whose order id may be unknown (Ecart) cannot offer it.
+   */
+  releaseUncharged?(input: {
+    store: StoreContext;
+    payment: Payment;
+    orderId: string;
+    lang: 'es' | 'en';
+  }): Promise<
+    | { kind: 'released'; message: string }
+    | { kind: 'charged'; observation: ProviderObservation }
+    | { kind: 'kept'; reason: string }
+  >;
 }

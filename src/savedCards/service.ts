@@ -531,10 +531,12 @@ export async function settleSavedCardObservation(
   observation: ProviderObservation,
 ): Promise<boolean> {
   if (!payment.providerReference) return false;
-  if (!['failed', 'expired', 'cancelled'].includes(observation.status)) return false;
+  const release = observation.status === 'open';
+  if (!release && !['failed', 'expired', 'cancelled'].includes(observation.status)) return false;
   const attempt = await attemptByReference(deps.db, payment.id, payment.providerReference);
   if (!attempt) return false;
   const log = deps.logger.child({ paymentId: payment.id, provider: attempt.provider });
+  if (release) return releaseIfNeverCharged(deps, payment, attempt, log);
   if (!IN_FLIGHT.includes(attempt.status)) {
     if (attempt.status === 'charged') return false;
     log.info({ status: observation.status }, 'saved-card order already settled here: nothing applied');
@@ -560,6 +562,61 @@ export async function settleSavedCardObservation(
   }
   // Not reopened: the payment moved on meanwhile (another path got there first); nothing more here.
   return true;
+}
+
+/**
+ * How long after a saved-card charge was sent its order may be cancelled when it still shows no
+ * charge. The charge is one request, never retried, bounded by the client's timeout (10 s by default):
+ * 15 minutes is far beyond any request still on its way, so nothing can land after the cancel (and a
+ * cancelled order refuses charges anyway). It is also above the reconciler's default minimum age
+ * (10 minutes), so the reconciler's first look at such a payment usually settles it.
+ */
+export const RELEASE_UNCHARGED_AFTER_MS = 15 * 60_000;
+
+/**
+ * A charge left in flight whose order still shows nothing (`open`): once old enough, the provider is
+ * asked to make sure it never will be charged (Conekta: the order is cancelled); only then is the
+ * payment released to the checkout step (attempt `not_charged`). A charge seen instead is applied.
+ */
+async function releaseIfNeverCharged(
+  deps: Deps,
+  payment: Payment,
+  attempt: Attempt,
+  log: Deps['logger'],
+): Promise<boolean> {
+  if (attempt.status !== 'unknown' && attempt.status !== 'charging') return false;
+  if (Date.now() - attempt.createdAt.getTime() < RELEASE_UNCHARGED_AFTER_MS) return false;
+  const provider = deps.providers.get(attempt.provider);
+  const releaseUncharged = provider?.savedCards?.releaseUncharged;
+  if (!releaseUncharged || !attempt.providerReference) return false;
+  const outcome = await releaseUncharged({
+    store: await storeContext(deps, payment.storeId),
+    payment,
+    orderId: attempt.providerReference,
+    lang: payment.lang,
+  });
+  switch (outcome.kind) {
+    case 'kept':
+      log.warn({ reason: outcome.reason }, 'stale saved-card order not released: asked again later');
+      return false;
+    case 'charged': {
+      const o = outcome.observation;
+      log.warn({ status: o.status }, 'stale saved-card order shows a charge after all: applied');
+      if (o.status === 'open') return true;
+      if (await settleSavedCardObservation(deps, payment, o)) return true;
+      await applyProviderStatus(deps, payment.id, o, `${attempt.provider}:saved_card`);
+      return true;
+    }
+    case 'released': {
+      const reopened = await deps.db.transaction(async (tx) => {
+        const done = await reopenAfterAttempt(tx, attempt, 'saved_card_not_charged', outcome.message);
+        if (done) await setAttemptStatus(tx, attempt.id, 'not_charged', outcome.message);
+        return done;
+      });
+      log.warn({ reopened }, 'saved-card order never charged, cancelled at the provider: payment released');
+      return true;
+    }
+  }
 }
 
 function isHttpUrl(value: string): boolean {

@@ -246,11 +246,11 @@ export function createEcartPayProvider(options: EcartPayProviderOptions): EcartP
     const observed = observeOrder(fetched.value, receipt ?? undefined);
     if (
       observed.ok &&
-      observed.observation.status === 'failed' &&
+      ['failed', 'cancelled', 'expired'].includes(observed.observation.status) &&
       (await attemptByReference(options.db, found.payment.id, orderId))
     ) {
-      // A declined saved card leaves the payment open (the checkout step shows it); a 3-D Secure
-      // failure is seen by the shopper's return, which re-fetches the order.
+      // A saved-card order that ended unpaid leaves the payment to the checkout step: the charge's
+      // answer, the shopper's return, polls and the reconciler handle it (docs/saved-cards.md).
       return { kind: 'ignore', reason: 'declined saved-card order: handled at the checkout step' };
     }
     if (!observed.ok) {
