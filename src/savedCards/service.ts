@@ -187,6 +187,8 @@ async function noticeFor(deps: Deps, paymentId: string): Promise<Notice | null> 
   const last = await latestAttempt(deps.db, paymentId);
   if (!last || (last.status !== 'declined' && last.status !== 'card_gone' && last.status !== 'not_charged'))
     return null;
+  // Sent to the provider's verification step, not a failure to tell about.
+  if (last.status === 'not_charged' && last.message === VERIFICATION_REQUIRED) return null;
   return { kind: last.status, card: await findSavedCard(deps.db, last.savedCardId), message: last.message };
 }
 
@@ -368,7 +370,108 @@ async function admit(
 export async function payWithSavedCard(deps: Deps, paymentId: string, token: unknown): Promise<FormOutcome> {
   const admitted = await admit(deps, paymentId, token, 'pay');
   if (!admitted.ok) return admitted.outcome;
-  const { payment, auth } = admitted;
+  return charge(deps, admitted.payment, admitted.auth);
+}
+
+/** What an attempt sent to the provider's verification step keeps as its message (no failure shown). */
+export const VERIFICATION_REQUIRED = 'card verification at the provider required';
+
+/** A card token as providers make them (opaque; bounded so a form cannot carry anything else). */
+const CARD_TOKEN_PATTERN = /^[A-Za-z0-9_.:-]{4,200}$/;
+
+/**
+ * The verification step's form: the signed, single-use `t` (this payment, this card) and the card token
+ * the provider's own component made in the shopper's browser. Same checks as "Pay with …", then the
+ * charge with that token (the provider refuses a token of another customer's card).
+ */
+export async function payWithVerifiedCard(
+  deps: Deps,
+  paymentId: string,
+  token: unknown,
+  cardToken: unknown,
+): Promise<FormOutcome> {
+  // Checked before the form's token is used up: a form sent without a usable card token changes nothing.
+  if (typeof cardToken !== 'string' || !CARD_TOKEN_PATTERN.test(cardToken)) {
+    const payment = await findPayment(deps.db, paymentId);
+    return {
+      kind: 'refused',
+      status: payment ? 403 : 404,
+      reason: 'verification form without a usable card token',
+      message: payment ? 'savedCardFormInvalid' : 'notFound',
+      ...(payment ? { payment } : {}),
+    };
+  }
+  const admitted = await admit(deps, paymentId, token, 'verify');
+  if (!admitted.ok) return admitted.outcome;
+  return charge(deps, admitted.payment, admitted.auth, cardToken);
+}
+
+export type VerificationStep =
+  | { kind: 'redirect'; url: string }
+  | Extract<FormOutcome, { kind: 'refused' }>
+  | {
+      kind: 'page';
+      payment: Payment;
+      card: SavedCard;
+      providerName: string;
+      sessionId: string;
+      scriptUrl: string;
+      origin: string;
+      formToken: string;
+    };
+
+/**
+ * `GET /pay/:id/saved-cards/verify?card=…`: the step where the provider's own component verifies the
+ * card (Ecart: its security code, typed on Ecart's origin). Only while the payment waits for a checkout,
+ * and only for a card this payment's shopper may use.
+ */
+export async function verificationStep(
+  deps: Deps,
+  paymentId: string,
+  savedCardId: unknown,
+): Promise<VerificationStep> {
+  const payment = await findPayment(deps.db, paymentId);
+  if (!payment) return { kind: 'refused', status: 404, reason: 'payment not found', message: 'notFound' };
+  if (payment.state !== 'created' || payment.provider !== null)
+    return { kind: 'redirect', url: `/return/${payment.id}` };
+  const refused = (reason: string): VerificationStep => ({
+    kind: 'refused',
+    status: 403,
+    reason,
+    message: 'savedCardRefused',
+    payment,
+  });
+  if (typeof savedCardId !== 'string') return refused('no card named');
+  const auth = await authorizeCard(deps, payment, savedCardId);
+  if (!auth.ok) return refused(`saved card refused: ${auth.reason}`);
+  const { card, provider, store } = auth.value;
+  const back = checkoutStep(payment.id, provider.id);
+  if (!provider.savedCards.cardVerification) return { kind: 'redirect', url: back };
+  const started = await provider.savedCards.cardVerification(store, card.providerCustomerId);
+  if (!started.ok) {
+    deps.logger.warn(
+      { paymentId, provider: provider.id, reason: started.error.message },
+      'card verification not started at the provider',
+    );
+    return { kind: 'redirect', url: checkoutStep(payment.id, provider.id, 'verify_failed') };
+  }
+  return {
+    kind: 'page',
+    payment,
+    card,
+    providerName: provider.displayName,
+    ...started.value,
+    formToken: issueFormToken(deps.secrets, { action: 'verify', paymentId, savedCardId: card.id }),
+  };
+}
+
+async function charge(
+  deps: Deps,
+  payment: Payment,
+  auth: Authorized,
+  cardToken?: string,
+): Promise<FormOutcome> {
+  const paymentId = payment.id;
   const { card, provider, store, order } = auth;
   const log = deps.logger.child({ paymentId, provider: provider.id });
   const back = checkoutStep(payment.id, provider.id);
@@ -391,6 +494,7 @@ export async function payWithSavedCard(deps: Deps, paymentId: string, token: unk
       returnUrl: `${deps.appUrl}/return/${payment.id}`,
       notificationUrl: `${deps.appUrl}/webhooks/${provider.id}/${payment.id}`,
       lang: payment.lang,
+      ...(cardToken ? { cardToken } : {}),
       record: async (reference) => {
         if (!(await recordAttemptReference(deps.db, attempt, reference)))
           throw new Error('the payment moved on before the provider order was recorded');
@@ -416,6 +520,14 @@ async function settle(
 ): Promise<FormOutcome> {
   const paymentId = attempt.paymentId;
   switch (result.kind) {
+    case 'verification_required':
+      await setAttemptStatus(deps.db, attempt.id, 'not_charged', VERIFICATION_REQUIRED);
+      await reopenAfterAttempt(deps.db, attempt, 'saved_card_not_charged', VERIFICATION_REQUIRED);
+      log.info('the provider wants the card verified in its own component first');
+      return {
+        kind: 'redirect',
+        url: `/pay/${paymentId}/saved-cards/verify?${new URLSearchParams({ card: card.id }).toString()}`,
+      };
     case 'card_gone':
       await setAttemptStatus(deps.db, attempt.id, 'card_gone', result.message);
       await markCardRemoved(deps.db, card.id);
