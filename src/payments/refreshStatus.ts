@@ -1,3 +1,4 @@
+import { settleSavedCardObservation } from '../savedCards';
 import { applyProviderStatus } from './applyProviderStatus';
 import type { PaymentDeps } from './deps';
 import { OPEN_STATES, type Payment } from './model';
@@ -30,6 +31,10 @@ export async function refreshStatus(
       'provider status unavailable',
     );
     return payment;
+  }
+  // A saved-card charge that failed (3-D Secure, a decline seen late) goes back to the checkout step.
+  if (await settleSavedCardObservation(deps, payment, status.observation)) {
+    return (await findPayment(deps.db, payment.id)) ?? payment;
   }
   const applied = await applyProviderStatus(deps, payment.id, status.observation, `${provider.id}:${source}`);
   return applied.kind === 'not_found' ? payment : ((await findPayment(deps.db, payment.id)) ?? payment);

@@ -8,8 +8,11 @@ export type ReturnResult =
   | { kind: 'to_store'; payment: Payment }
   /** Back to Ecwid's returnUrl with errorMsg (failed, expired, cancelled). */
   | { kind: 'to_store_failed'; payment: Payment }
-  /** No checkout was ever opened (a return before any provider): back to the checkout step. */
-  | { kind: 'not_started'; payment: Payment }
+  /**
+   * No checkout is open (a return before any provider, or a saved-card charge that failed and put the
+   * payment back to the checkout step): back to the checkout step, with the provider it was at.
+   */
+  | { kind: 'not_started'; payment: Payment; provider?: string }
   /** The provider has no outcome yet: show the processing page. */
   | { kind: 'processing'; payment: Payment }
   | { kind: 'not_found' };
@@ -30,7 +33,10 @@ export async function returnToStore(
   let payment = await findPayment(deps.db, paymentId);
   if (!payment) return { kind: 'not_found' };
   if (payment.state === 'created' && !payment.provider) return { kind: 'not_started', payment };
+  const before = payment;
   payment = await refreshStatus(deps, payment, 'return', returnQuery);
+  if (payment.state === 'created' && !payment.provider)
+    return { kind: 'not_started', payment, ...(before.provider ? { provider: before.provider } : {}) };
   if (!isSettledForShopper(payment.state)) return { kind: 'processing', payment };
 
   const outcome = await deps.sync.deliverNow(payment.id, RETURN_SYNC_TIMEOUT_MS);

@@ -186,6 +186,11 @@ export interface SavedCardChargeInput {
    * acted upon (Conekta: before the card is even charged). When it throws, nothing more is done.
    */
   record(providerReference: string): Promise<void>;
+  /**
+   * A single-use card token the provider's own browser component made after the shopper verified the
+   * card there (e.g. typed its security code on the provider's origin). Only the token reaches us.
+   */
+  cardToken?: string;
 }
 
 export type SavedCardChargeResult =
@@ -199,7 +204,12 @@ export type SavedCardChargeResult =
   /** Refused or failed before any charge was made: nothing was charged. */
   | { kind: 'not_charged'; error: ProviderError }
   /** The charge was sent but its outcome is unknown (timeout, 5xx): re-fetching decides, never a retry. */
-  | { kind: 'unknown'; error: ProviderError };
+  | { kind: 'unknown'; error: ProviderError }
+  /**
+   * Nothing was charged: the provider wants the shopper to verify the card in its own component first
+   * (Ecart: the security code); `cardVerification` starts it.
+   */
+  | { kind: 'verification_required' };
 
 export type SavedCardsResult<T> =
   { ok: true; value: T } | { ok: false; error: ProviderError; notFound?: boolean };
@@ -225,4 +235,33 @@ export interface SavedCardsSupport {
   chargeCard(input: SavedCardChargeInput): Promise<SavedCardChargeResult>;
   /** Deletes the card at the provider (`notFound`: already gone). */
   deleteCard(store: StoreContext, customerId: string, cardId: string): Promise<SavedCardsResult<true>>;
+  /**
+   * For a charge whose outcome stayed unknown long after it was sent, and whose recorded order shows
+   * no charge: makes sure it never will (cancels the order at the provider) so the payment can be
+   * released. `released`: the order can no longer be charged and never was. `charged`: the provider
+   * shows a charge after all (apply this observation instead). `kept`: not now (unreachable, refused).
+   * Optional: a provider whose order id may be unknown (Ecart) cannot offer it.
+   */
+  cardVerification?(
+    store: StoreContext,
+    customerId: string,
+  ): Promise<
+    SavedCardsResult<{
+      /** Starts the provider's component in the shopper's browser (never logged). */
+      sessionId: string;
+      /** The provider's script, and its origin (the only third party the page's CSP allows). */
+      scriptUrl: string;
+      origin: string;
+    }>
+  >;
+  releaseUncharged?(input: {
+    store: StoreContext;
+    payment: Payment;
+    orderId: string;
+    lang: 'es' | 'en';
+  }): Promise<
+    | { kind: 'released'; message: string }
+    | { kind: 'charged'; observation: ProviderObservation }
+    | { kind: 'kept'; reason: string }
+  >;
 }

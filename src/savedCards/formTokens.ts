@@ -9,7 +9,7 @@ import type { Secrets } from '../secrets';
  * nothing for another payment, card or action.
  */
 
-export type FormAction = 'pay' | 'remove';
+export type FormAction = 'pay' | 'remove' | 'verify';
 
 export interface FormClaims {
   action: FormAction;
@@ -28,7 +28,7 @@ export const FORM_RECEIPTS = 'saved-card-form';
 
 const claimsSchema = z
   .object({
-    k: z.enum(['sc-pay', 'sc-remove']),
+    k: z.enum(['sc-pay', 'sc-remove', 'sc-verify']),
     p: z.string().max(64),
     c: z.string().max(64),
     n: z.string().regex(/^[A-Za-z0-9_-]{22}$/),

@@ -9,6 +9,7 @@ export {
   savedCardInFlight,
   savedCardsEnabled,
   savedCardsStep,
+  settleSavedCardObservation,
 } from './service';
 export type { SavedCard } from './repository';
 export { savedCardUsage } from './repository';

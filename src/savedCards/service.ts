@@ -5,7 +5,12 @@ import { isPaidOrAfter, type Payment } from '../payments/model';
 import { enabledProviders, storeContext, loadOrder } from '../payments/providerContext';
 import { findPayment } from '../payments/repository';
 import { firstReceipt } from '../payments/webhookReceipts';
-import type { PaymentProvider, SavedCardsSupport, StoreContext } from '../providers/types';
+import type {
+  PaymentProvider,
+  ProviderObservation,
+  SavedCardsSupport,
+  StoreContext,
+} from '../providers/types';
 import type { Secrets } from '../secrets';
 import { FORM_RECEIPTS, issueFormToken, readFormToken, type FormAction } from './formTokens';
 import {
@@ -26,6 +31,8 @@ import {
   reopenAfterAttempt,
   setAttemptStatus,
   syncSavedCards,
+  attemptByReference,
+  IN_FLIGHT,
   type Attempt,
   type ProviderCustomer,
   type SavedCard,
@@ -180,6 +187,8 @@ async function noticeFor(deps: Deps, paymentId: string): Promise<Notice | null> 
   const last = await latestAttempt(deps.db, paymentId);
   if (!last || (last.status !== 'declined' && last.status !== 'card_gone' && last.status !== 'not_charged'))
     return null;
+  // Sent to the provider's verification step, not a failure to tell about.
+  if (last.status === 'not_charged' && last.message === VERIFICATION_REQUIRED) return null;
   return { kind: last.status, card: await findSavedCard(deps.db, last.savedCardId), message: last.message };
 }
 
@@ -361,7 +370,108 @@ async function admit(
 export async function payWithSavedCard(deps: Deps, paymentId: string, token: unknown): Promise<FormOutcome> {
   const admitted = await admit(deps, paymentId, token, 'pay');
   if (!admitted.ok) return admitted.outcome;
-  const { payment, auth } = admitted;
+  return charge(deps, admitted.payment, admitted.auth);
+}
+
+/** What an attempt sent to the provider's verification step keeps as its message (no failure shown). */
+export const VERIFICATION_REQUIRED = 'card verification at the provider required';
+
+/** A card token as providers make them (opaque; bounded so a form cannot carry anything else). */
+const CARD_TOKEN_PATTERN = /^[A-Za-z0-9_.:-]{4,200}$/;
+
+/**
+ * The verification step's form: the signed, single-use `t` (this payment, this card) and the card token
+ * the provider's own component made in the shopper's browser. Same checks as "Pay with …", then the
+ * charge with that token (the provider refuses a token of another customer's card).
+ */
+export async function payWithVerifiedCard(
+  deps: Deps,
+  paymentId: string,
+  token: unknown,
+  cardToken: unknown,
+): Promise<FormOutcome> {
+  // Checked before the form's token is used up: a form sent without a usable card token changes nothing.
+  if (typeof cardToken !== 'string' || !CARD_TOKEN_PATTERN.test(cardToken)) {
+    const payment = await findPayment(deps.db, paymentId);
+    return {
+      kind: 'refused',
+      status: payment ? 403 : 404,
+      reason: 'verification form without a usable card token',
+      message: payment ? 'savedCardFormInvalid' : 'notFound',
+      ...(payment ? { payment } : {}),
+    };
+  }
+  const admitted = await admit(deps, paymentId, token, 'verify');
+  if (!admitted.ok) return admitted.outcome;
+  return charge(deps, admitted.payment, admitted.auth, cardToken);
+}
+
+export type VerificationStep =
+  | { kind: 'redirect'; url: string }
+  | Extract<FormOutcome, { kind: 'refused' }>
+  | {
+      kind: 'page';
+      payment: Payment;
+      card: SavedCard;
+      providerName: string;
+      sessionId: string;
+      scriptUrl: string;
+      origin: string;
+      formToken: string;
+    };
+
+/**
+ * `GET /pay/:id/saved-cards/verify?card=…`: the step where the provider's own component verifies the
+ * card (Ecart: its security code, typed on Ecart's origin). Only while the payment waits for a checkout,
+ * and only for a card this payment's shopper may use.
+ */
+export async function verificationStep(
+  deps: Deps,
+  paymentId: string,
+  savedCardId: unknown,
+): Promise<VerificationStep> {
+  const payment = await findPayment(deps.db, paymentId);
+  if (!payment) return { kind: 'refused', status: 404, reason: 'payment not found', message: 'notFound' };
+  if (payment.state !== 'created' || payment.provider !== null)
+    return { kind: 'redirect', url: `/return/${payment.id}` };
+  const refused = (reason: string): VerificationStep => ({
+    kind: 'refused',
+    status: 403,
+    reason,
+    message: 'savedCardRefused',
+    payment,
+  });
+  if (typeof savedCardId !== 'string') return refused('no card named');
+  const auth = await authorizeCard(deps, payment, savedCardId);
+  if (!auth.ok) return refused(`saved card refused: ${auth.reason}`);
+  const { card, provider, store } = auth.value;
+  const back = checkoutStep(payment.id, provider.id);
+  if (!provider.savedCards.cardVerification) return { kind: 'redirect', url: back };
+  const started = await provider.savedCards.cardVerification(store, card.providerCustomerId);
+  if (!started.ok) {
+    deps.logger.warn(
+      { paymentId, provider: provider.id, reason: started.error.message },
+      'card verification not started at the provider',
+    );
+    return { kind: 'redirect', url: checkoutStep(payment.id, provider.id, 'verify_failed') };
+  }
+  return {
+    kind: 'page',
+    payment,
+    card,
+    providerName: provider.displayName,
+    ...started.value,
+    formToken: issueFormToken(deps.secrets, { action: 'verify', paymentId, savedCardId: card.id }),
+  };
+}
+
+async function charge(
+  deps: Deps,
+  payment: Payment,
+  auth: Authorized,
+  cardToken?: string,
+): Promise<FormOutcome> {
+  const paymentId = payment.id;
   const { card, provider, store, order } = auth;
   const log = deps.logger.child({ paymentId, provider: provider.id });
   const back = checkoutStep(payment.id, provider.id);
@@ -384,6 +494,7 @@ export async function payWithSavedCard(deps: Deps, paymentId: string, token: unk
       returnUrl: `${deps.appUrl}/return/${payment.id}`,
       notificationUrl: `${deps.appUrl}/webhooks/${provider.id}/${payment.id}`,
       lang: payment.lang,
+      ...(cardToken ? { cardToken } : {}),
       record: async (reference) => {
         if (!(await recordAttemptReference(deps.db, attempt, reference)))
           throw new Error('the payment moved on before the provider order was recorded');
@@ -409,6 +520,14 @@ async function settle(
 ): Promise<FormOutcome> {
   const paymentId = attempt.paymentId;
   switch (result.kind) {
+    case 'verification_required':
+      await setAttemptStatus(deps.db, attempt.id, 'not_charged', VERIFICATION_REQUIRED);
+      await reopenAfterAttempt(deps.db, attempt, 'saved_card_not_charged', VERIFICATION_REQUIRED);
+      log.info('the provider wants the card verified in its own component first');
+      return {
+        kind: 'redirect',
+        url: `/pay/${paymentId}/saved-cards/verify?${new URLSearchParams({ card: card.id }).toString()}`,
+      };
     case 'card_gone':
       await setAttemptStatus(deps.db, attempt.id, 'card_gone', result.message);
       await markCardRemoved(deps.db, card.id);
@@ -501,6 +620,115 @@ export async function recordSavedCardAfterPayment(deps: Deps, payment: Payment):
   }
   const cards = await syncSavedCards(deps.db, customer, listed.value);
   deps.logger.info({ paymentId: payment.id, cards: cards.length }, 'saved cards recorded after payment');
+}
+
+/**
+ * A saved-card charge's order as re-fetched by a return, a poll or the reconciler, before the shared
+ * use case applies it. Returns true when it was dealt with here (the caller applies nothing):
+ *
+ * - the charge of an attempt still in flight (3-D Secure pending, outcome unknown) turned out failed:
+ *   declined by the bank or its authentication failed. Like a decline answered at once, nothing was
+ *   charged: the attempt is `declined` with the reason, the payment goes back to waiting for a
+ *   checkout (the checkout step shows the reason and the other cards), the Ecwid order stays payable;
+ * - the order ended unpaid at the provider (expired, cancelled) while the attempt was in flight:
+ *   nothing was charged either, the payment is released the same way (`not_charged`);
+ * - the order belongs to an attempt already settled that way (a late or concurrent re-fetch with an
+ *   older copy of the payment): it is no longer the payment's order, so nothing is applied.
+ *
+ * A paid (or refunded) order is always left to the shared use case: money taken is never ignored.
+ */
+export async function settleSavedCardObservation(
+  deps: Deps,
+  payment: Payment,
+  observation: ProviderObservation,
+): Promise<boolean> {
+  if (!payment.providerReference) return false;
+  const release = observation.status === 'open';
+  if (!release && !['failed', 'expired', 'cancelled'].includes(observation.status)) return false;
+  const attempt = await attemptByReference(deps.db, payment.id, payment.providerReference);
+  if (!attempt) return false;
+  const log = deps.logger.child({ paymentId: payment.id, provider: attempt.provider });
+  if (release) return releaseIfNeverCharged(deps, payment, attempt, log);
+  if (!IN_FLIGHT.includes(attempt.status)) {
+    if (attempt.status === 'charged') return false;
+    log.info({ status: observation.status }, 'saved-card order already settled here: nothing applied');
+    return true;
+  }
+  const declined = observation.status === 'failed';
+  const message = observation.message ?? null;
+  const reopened = await deps.db.transaction(async (tx) => {
+    const done = await reopenAfterAttempt(
+      tx,
+      attempt,
+      declined ? 'saved_card_declined' : 'saved_card_not_charged',
+      message,
+    );
+    if (done) await setAttemptStatus(tx, attempt.id, declined ? 'declined' : 'not_charged', message);
+    return done;
+  });
+  if (reopened) {
+    log.info(
+      { was: attempt.status, status: observation.status },
+      'saved-card charge not completed (declined or authentication failed): back to the checkout step',
+    );
+  }
+  // Not reopened: the payment moved on meanwhile (another path got there first); nothing more here.
+  return true;
+}
+
+/**
+ * How long after a saved-card charge was sent its order may be cancelled when it still shows no
+ * charge. The charge is one request, never retried, bounded by the client's timeout (10 s by default):
+ * 15 minutes is far beyond any request still on its way, so nothing can land after the cancel (and a
+ * cancelled order refuses charges anyway). It is also above the reconciler's default minimum age
+ * (10 minutes), so the reconciler's first look at such a payment usually settles it.
+ */
+export const RELEASE_UNCHARGED_AFTER_MS = 15 * 60_000;
+
+/**
+ * A charge left in flight whose order still shows nothing (`open`): once old enough, the provider is
+ * asked to make sure it never will be charged (Conekta: the order is cancelled); only then is the
+ * payment released to the checkout step (attempt `not_charged`). A charge seen instead is applied.
+ */
+async function releaseIfNeverCharged(
+  deps: Deps,
+  payment: Payment,
+  attempt: Attempt,
+  log: Deps['logger'],
+): Promise<boolean> {
+  if (attempt.status !== 'unknown' && attempt.status !== 'charging') return false;
+  if (Date.now() - attempt.createdAt.getTime() < RELEASE_UNCHARGED_AFTER_MS) return false;
+  const provider = deps.providers.get(attempt.provider);
+  const releaseUncharged = provider?.savedCards?.releaseUncharged;
+  if (!releaseUncharged || !attempt.providerReference) return false;
+  const outcome = await releaseUncharged({
+    store: await storeContext(deps, payment.storeId),
+    payment,
+    orderId: attempt.providerReference,
+    lang: payment.lang,
+  });
+  switch (outcome.kind) {
+    case 'kept':
+      log.warn({ reason: outcome.reason }, 'stale saved-card order not released: asked again later');
+      return false;
+    case 'charged': {
+      const o = outcome.observation;
+      log.warn({ status: o.status }, 'stale saved-card order shows a charge after all: applied');
+      if (o.status === 'open') return true;
+      if (await settleSavedCardObservation(deps, payment, o)) return true;
+      await applyProviderStatus(deps, payment.id, o, `${attempt.provider}:saved_card`);
+      return true;
+    }
+    case 'released': {
+      const reopened = await deps.db.transaction(async (tx) => {
+        const done = await reopenAfterAttempt(tx, attempt, 'saved_card_not_charged', outcome.message);
+        if (done) await setAttemptStatus(tx, attempt.id, 'not_charged', outcome.message);
+        return done;
+      });
+      log.warn({ reopened }, 'saved-card order never charged, cancelled at the provider: payment released');
+      return true;
+    }
+  }
 }
 
 function isHttpUrl(value: string): boolean {

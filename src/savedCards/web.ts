@@ -9,7 +9,9 @@ import {
   brandName,
   cardViews,
   payWithSavedCard,
+  payWithVerifiedCard,
   removeSavedCard,
+  verificationStep,
   type FormOutcome,
   type Notice,
 } from './service';
@@ -54,10 +56,57 @@ export function renderSavedCardsStep(
 export function savedCardFormRoutes(deps: PaymentDeps): Router {
   const router = Router();
   const form = express.urlencoded({ extended: false, limit: '8kb', parameterLimit: 5 });
-  for (const [path, action] of [
-    ['/pay/:paymentId/saved-cards/pay', payWithSavedCard],
-    ['/pay/:paymentId/saved-cards/remove', removeSavedCard],
-  ] as const) {
+  const actions: [
+    string,
+    (deps: PaymentDeps, paymentId: string, body: Record<string, unknown>) => Promise<FormOutcome>,
+  ][] = [
+    ['/pay/:paymentId/saved-cards/pay', (d, id, b) => payWithSavedCard(d, id, b.t)],
+    ['/pay/:paymentId/saved-cards/remove', (d, id, b) => removeSavedCard(d, id, b.t)],
+    ['/pay/:paymentId/saved-cards/verify', (d, id, b) => payWithVerifiedCard(d, id, b.t, b.card_token)],
+  ];
+
+  // The step where the provider's own component verifies the card (e.g. its security code, typed on
+  // the provider's origin); only a single-use card token comes back, with this page's signed form.
+  router.get('/pay/:paymentId/saved-cards/verify', async (req, res) => {
+    const paymentId = req.params.paymentId;
+    req.log = req.log.child({ paymentId });
+    const step = await verificationStep(deps, paymentId, req.query.card);
+    if (step.kind === 'redirect') return res.redirect(303, step.url);
+    if (step.kind === 'refused') {
+      req.log.warn({ reason: step.reason }, 'card verification step refused');
+      const payment = step.payment;
+      return renderError(req, res, step.status, step.message, {
+        ...(payment
+          ? {
+              lang: payment.lang,
+              retryUrl: `/pay/${payment.id}/checkout`,
+              backUrl: withErrorMessage(payment.returnUrl, messages(payment.lang).paymentFailed),
+            }
+          : {}),
+      });
+    }
+    const { payment, card } = step;
+    const t = messages(payment.lang);
+    const cardText = `${brandName(card.brand)} •••• ${card.last4}`;
+    res.setHeader('Content-Security-Policy', savedCardsPageCsp(payment.returnUrl, step.origin));
+    renderPage(res, 200, 'savedCardVerify', payment.lang, {
+      summary: format(t.chooserBody, {
+        order: payment.ecwidOrderId,
+        amount: formatForDisplay(payment.total, payment.lang),
+      }),
+      intro: format(t.savedCardVerifyIntro, { provider: step.providerName, card: cardText }),
+      waiting: format(t.savedCardVerifyWaiting, { provider: step.providerName }),
+      action: `/pay/${payment.id}/saved-cards/verify`,
+      sessionId: step.sessionId,
+      providerCardId: card.providerCardId,
+      lang: payment.lang,
+      formToken: step.formToken,
+      scriptUrl: step.scriptUrl,
+      backUrl: `/pay/${payment.id}/checkout?${new URLSearchParams({ provider: card.provider }).toString()}`,
+    });
+  });
+
+  for (const [path, action] of actions) {
     router.post(path, form, async (req, res) => {
       const paymentId = req.params.paymentId as string;
       req.log = req.log.child({ paymentId });
@@ -72,7 +121,7 @@ export function savedCardFormRoutes(deps: PaymentDeps): Router {
       const outcome: FormOutcome = await action(
         deps,
         paymentId,
-        (req.body as { t?: unknown } | undefined)?.t,
+        (req.body as Record<string, unknown> | undefined) ?? {},
       );
       if (outcome.kind === 'redirect') return res.redirect(303, outcome.url);
       req.log.warn({ reason: outcome.reason }, 'saved-card form refused');
@@ -91,8 +140,11 @@ export function savedCardFormRoutes(deps: PaymentDeps): Router {
   return router;
 }
 
-/** The app's CSP with form-action widened to https (3-D Secure pages) and the store's return origin. */
-function savedCardsPageCsp(returnUrl: string): string {
+/**
+ * The app's CSP with form-action widened to https (3-D Secure pages) and the store's return origin; on
+ * the verification step, the provider's origin (and only it) for its script and its frame.
+ */
+function savedCardsPageCsp(returnUrl: string, providerOrigin?: string): string {
   let store = '';
   try {
     store = new URL(returnUrl).origin;
@@ -101,10 +153,11 @@ function savedCardsPageCsp(returnUrl: string): string {
   }
   return [
     "default-src 'self'",
-    "script-src 'self'",
+    `script-src 'self'${providerOrigin ? ` ${providerOrigin}` : ''}`,
     "style-src 'self'",
     "img-src 'self' data:",
     "connect-src 'self'",
+    `frame-src ${providerOrigin ?? "'none'"}`,
     "font-src 'self'",
     "object-src 'none'",
     "base-uri 'none'",
@@ -122,6 +175,7 @@ function savedCardNotice(
   const t = messages(lang);
   if (query === 'removed') return { text: t.savedCardRemoved, error: false };
   if (query === 'remove_failed') return { text: t.savedCardRemoveFailed, error: true };
+  if (query === 'verify_failed') return { text: t.savedCardVerifyFailed, error: true };
   if (!notice) return null;
   const card = notice.card ? `${brandName(notice.card.brand)} •••• ${notice.card.last4}` : '';
   switch (notice.kind) {

@@ -46,6 +46,12 @@ const es = {
     'No pudimos cobrar la tarjeta {card} en este momento y no se hizo ningún cargo. Inténtalo de nuevo o elige otro medio de pago.',
   savedCardRemoved: 'Eliminamos la tarjeta.',
   savedCardRemoveFailed: 'No pudimos eliminar la tarjeta ahora. Inténtalo de nuevo en un momento.',
+  savedCardVerifyTitle: 'Confirma tu tarjeta',
+  savedCardVerifyIntro:
+    '{provider} pide confirmar la tarjeta {card}: escribe su código de seguridad en el recuadro de {provider}. Ese código va directo a {provider}; nosotros no lo vemos.',
+  savedCardVerifyWaiting: 'Cargando el recuadro seguro de {provider}…',
+  savedCardVerifyFailed:
+    'No pudimos abrir la confirmación de la tarjeta ahora. Elige otra tarjeta u otro medio de pago.',
   savedCardFormInvalid: 'Esta confirmación no es válida. Vuelve al paso de pago y elige de nuevo.',
   savedCardFormExpired: 'Esta confirmación caducó. Vuelve al paso de pago y elige de nuevo.',
   savedCardRefused: 'Esta tarjeta no se puede usar para este pago. Elige otra tarjeta u otro medio de pago.',
@@ -95,6 +101,11 @@ const en: typeof es = {
     'We could not charge the card {card} right now and nothing was charged. Try again or choose another payment method.',
   savedCardRemoved: 'The card was removed.',
   savedCardRemoveFailed: 'We could not remove the card right now. Please try again in a moment.',
+  savedCardVerifyTitle: 'Confirm your card',
+  savedCardVerifyIntro:
+    '{provider} asks to confirm the card {card}: type its security code in the {provider} box. That code goes straight to {provider}; we never see it.',
+  savedCardVerifyWaiting: 'Loading the secure {provider} box…',
+  savedCardVerifyFailed: 'We could not open the card confirmation right now. Choose another card or method.',
   savedCardFormInvalid: 'This confirmation is not valid. Go back to the payment step and choose again.',
   savedCardFormExpired: 'This confirmation has expired. Go back to the payment step and choose again.',
   savedCardRefused: 'This card cannot be used for this payment. Choose another card or payment method.',

@@ -120,7 +120,8 @@ export function paymentRoutes(deps: PaymentDeps & { clientSecret: string }): Rou
     if (isSettledForShopper(payment.state)) lastPoll.delete(payment.id);
     res.set('Cache-Control', 'no-store').json({
       state: payment.state,
-      settled: isSettledForShopper(payment.state),
+      // Back to waiting for a checkout (a saved-card charge that failed): nothing left to wait for here.
+      settled: isSettledForShopper(payment.state) || (payment.state === 'created' && !payment.provider),
       next: `/return/${payment.id}`,
     });
   });
@@ -133,7 +134,10 @@ export function paymentRoutes(deps: PaymentDeps & { clientSecret: string }): Rou
       case 'not_found':
         return renderError(req, res, 404, 'notFound');
       case 'not_started':
-        return res.redirect(303, `/pay/${result.payment.id}/checkout`);
+        return res.redirect(
+          303,
+          `/pay/${result.payment.id}/checkout${result.provider ? `?${new URLSearchParams({ provider: result.provider }).toString()}` : ''}`,
+        );
       case 'processing':
         return renderPage(res, 200, 'processing', result.payment.lang, {
           returnPath: `/return/${result.payment.id}`,

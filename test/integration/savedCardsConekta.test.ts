@@ -270,16 +270,49 @@ describe.each(testDatabases())('Saved cards with Conekta, through the simulators
     expect(orderOf(s.paymentId)[0]!.order.charges.data).toHaveLength(1);
   });
 
-  it('3-D Secure failed: the re-fetched order is declined, the shopper is back on the store with the message', async () => {
+  it('3-D Secure failed: the re-fetched order is declined, the shopper is back on the saved-card step, Ecwid payable', async () => {
     await firstPurchase();
     addSavedCardAtConekta('4000000000001091');
     const s = await returningCheckout();
+    const before = ecwidOrder(s.json)?.paymentStatus;
     const card = cardsOnPage(s.step.html).find((c) => c.label.endsWith('1091'))!;
     const sent = await postForm(`${w.url}/pay/${s.paymentId}/saved-cards/pay`, { t: card.payToken });
+    expect(sent.location).toMatch(new RegExp(`^${sim.url}/three-ds/`));
     const done = await postForm(sent.location!, { action: 'fail' });
-    const back = await follow(done.location!, w.url, (u) => !u.startsWith(w.url));
-    expect(new URL(back.url).searchParams.get('errorMsg')).toContain('El pago no se completó');
-    expect(ecwidOrder(s.json)?.paymentStatus).toBe('INCOMPLETE');
+    expect(done.location!.startsWith(`${w.url}/return/${s.paymentId}`)).toBe(true);
+    // The return re-fetches the order (declined): back to the checkout step, not to the store.
+    const back = await hop(done.location!);
+    expect(back.status).toBe(303);
+    expect(back.location).toBe(`/pay/${s.paymentId}/checkout?provider=conekta`);
+    expect(await payment(s.paymentId)).toMatchObject({
+      state: 'created',
+      provider: null,
+      provider_reference: null,
+    });
+    const attempts = await w.t.db.query<{ status: string; message: string | null }>(
+      'SELECT status, message FROM saved_card_attempts ORDER BY id',
+    );
+    expect(attempts).toEqual([{ status: 'declined', message: 'La autenticación 3-D Secure falló.' }]);
+    const step = await hop(`${w.url}${back.location}`);
+    expect(step.status).toBe(200);
+    expect(notice(step.html)).toBe(
+      'El banco rechazó la tarjeta Visa •••• 1091. La autenticación 3-D Secure falló. No se hizo ningún cargo: elige otra tarjeta u otro medio de pago.',
+    );
+    expect(step.html).toContain('Usar otro medio de pago');
+    // Conekta's order.declined notification (delivered meanwhile) changed nothing; Ecwid never told.
+    await sim.state.settled();
+    expect(sim.state.deliveries.some((d) => d.type === 'order.declined' && d.status === 200)).toBe(true);
+    expect((await payment(s.paymentId)).state).toBe('created');
+    expect(ecwidOrder(s.json)?.paymentStatus).toBe(before);
+    expect(w.ecwid.state.updatesFor(s.json.storeId, s.json.cart.order.referenceTransactionId)).toEqual([]);
+    // A second return (the browser's back button) changes nothing either.
+    expect((await hop(done.location!)).location).toBe(`/pay/${s.paymentId}/checkout`);
+    // The other card still pays the same Ecwid order.
+    const other = cardsOnPage(step.html).find((c) => c.label.endsWith('4242'))!;
+    const paid = await postForm(`${w.url}/pay/${s.paymentId}/saved-cards/pay`, { t: other.payToken });
+    const final = await follow(paid.location!, w.url, (u) => !u.startsWith(w.url));
+    expect(final.url).toBe(s.json.returnUrl);
+    expect(ecwidOrder(s.json)?.paymentStatus).toBe('PAID');
   });
 
   it('removal from the checkout step deletes the card at Conekta too', async () => {
@@ -361,6 +394,112 @@ describe.each(testDatabases())('Saved cards with Conekta, through the simulators
     expect(back.url).toBe(s.json.returnUrl);
     expect((await payment(s.paymentId)).state).toBe('paid');
     expect(sim.state.requests.filter((r) => r.path.endsWith('/charges'))).toHaveLength(1);
+  });
+
+  /** Makes the payment's saved-card attempt look `minutes` old, and the payment due for reconciliation. */
+  async function age(paymentId: string, minutes: number) {
+    await w.t.db.query(
+      `UPDATE saved_card_attempts SET created_at = now() - make_interval(mins => $2) WHERE payment_id = $1`,
+      [paymentId, minutes],
+    );
+    await w.t.db.query(
+      `UPDATE payments SET updated_at = now() - make_interval(mins => $2), next_check_at = NULL WHERE id = $1`,
+      [paymentId, minutes],
+    );
+  }
+  const cancelCalls = () =>
+    sim.state.requests.filter((r) => r.method === 'POST' && r.path.endsWith('/cancel'));
+
+  it('a charge that never reached Conekta: once stale, the order is cancelled at Conekta and the payment released', async () => {
+    await firstPurchase();
+    const s = await returningCheckout();
+    const before = ecwidOrder(s.json)?.paymentStatus;
+    const [card] = cardsOnPage(s.step.html);
+    sim.state.dropNextCharges(1); // the charge request is lost on the way: Conekta never sees it
+    const sent = await postForm(`${w.url}/pay/${s.paymentId}/saved-cards/pay`, { t: card!.payToken });
+    expect(sent.location).toBe(`/return/${s.paymentId}`);
+    const [order] = orderOf(s.paymentId);
+    expect(order!.order.charges.data).toEqual([]);
+    expect(await w.t.db.query('SELECT status FROM saved_card_attempts')).toEqual([{ status: 'unknown' }]);
+    // Too recent: the reconciler re-fetches the order (no charge) and leaves it alone.
+    await age(s.paymentId, 12);
+    expect(await w.app.reconciler.runOnce()).toEqual({ checked: 1, changed: 0 });
+    expect(cancelCalls()).toHaveLength(0);
+    expect(await payment(s.paymentId)).toMatchObject({ state: 'checkout_open', provider: 'conekta' });
+    // Still nothing else can be charged for this payment meanwhile.
+    expect((await hop(`${w.url}/pay/${s.paymentId}/checkout`)).location).toBe(`/return/${s.paymentId}`);
+
+    // Past the safe age: cancelled at Conekta, then released (back to the checkout step).
+    await age(s.paymentId, 16);
+    expect(await w.app.reconciler.runOnce()).toEqual({ checked: 1, changed: 1 });
+    expect(cancelCalls()).toHaveLength(1);
+    expect(sim.state.getOrder(order!.order.id)!.order.payment_status).toBe('canceled');
+    expect(await payment(s.paymentId)).toMatchObject({
+      state: 'created',
+      provider: null,
+      provider_reference: null,
+      saved_card_id: null,
+    });
+    expect(await w.t.db.query('SELECT status FROM saved_card_attempts')).toEqual([{ status: 'not_charged' }]);
+    // Conekta's order.canceled notification changes nothing; Ecwid was never told anything.
+    await sim.state.settled();
+    expect(sim.state.deliveries.some((d) => d.type === 'order.canceled' && d.status === 200)).toBe(true);
+    expect((await payment(s.paymentId)).state).toBe('created');
+    expect(ecwidOrder(s.json)?.paymentStatus).toBe(before);
+    expect(w.ecwid.state.updatesFor(s.json.storeId, s.json.cart.order.referenceTransactionId)).toEqual([]);
+    // A charge request arriving late at the cancelled order is refused by Conekta.
+    const late = await fetch(`${sim.url}/orders/${order!.order.id}/charges`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${KEY}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({
+        payment_method: { type: 'card', payment_source_id: customers()[0]!.payment_sources.data[0]!.id },
+      }),
+    });
+    expect(late.status).toBe(428);
+    // The shopper (processing page → return) is back on the checkout step and pays once.
+    expect((await hop(`${w.url}/return/${s.paymentId}`)).location).toBe(`/pay/${s.paymentId}/checkout`);
+    const step = await hop(`${w.url}/pay/${s.paymentId}/checkout`);
+    expect(notice(step.html)).toContain('No pudimos cobrar la tarjeta Visa •••• 4242');
+    const again = cardsOnPage(step.html)[0]!;
+    const paid = await postForm(`${w.url}/pay/${s.paymentId}/saved-cards/pay`, { t: again.payToken });
+    const back = await follow(paid.location!, w.url, (u) => !u.startsWith(w.url));
+    expect(back.url).toBe(s.json.returnUrl);
+    expect(ecwidOrder(s.json)?.paymentStatus).toBe('PAID');
+    const charges = orderOf(s.paymentId).flatMap((r) => r.order.charges.data);
+    expect(charges.map((c) => c.status)).toEqual(['paid']);
+  });
+
+  it('a stale order that shows a charge is never cancelled; Conekta refuses cancelling a paid order', async () => {
+    const first = await firstPurchase();
+    addSavedCardAtConekta('4000000000001091');
+    const s = await returningCheckout();
+    const card = cardsOnPage(s.step.html).find((c) => c.label.endsWith('1091'))!;
+    sim.state.lateChargeAnswers(2_000); // the challenged charge is made, its answer is lost…
+    sim.state.knobs.holdWebhooks = true;
+    const sending = postForm(`${w.url}/pay/${s.paymentId}/saved-cards/pay`, { t: card.payToken });
+    await eventually(() => {
+      if (!sim.state.requests.some((r) => r.path.endsWith('/charges'))) throw new Error('no charge yet');
+    });
+    sim.state.failNext(2, 503); // …and so is the order's re-fetch: outcome unknown
+    expect((await sending).location).toBe(`/return/${s.paymentId}`);
+    sim.state.lateChargeAnswers(0);
+    expect(await w.t.db.query('SELECT status FROM saved_card_attempts')).toEqual([{ status: 'unknown' }]);
+    await age(s.paymentId, 30);
+    await w.app.reconciler.runOnce();
+    // The order has a (pending) charge: never cancelled, the payment stays in flight.
+    expect(cancelCalls()).toHaveLength(0);
+    expect(orderOf(s.paymentId)[0]!.order.payment_status).not.toBe('canceled');
+    expect(await payment(s.paymentId)).toMatchObject({ state: 'checkout_open', provider: 'conekta' });
+    expect(await w.t.db.query('SELECT status FROM saved_card_attempts')).toEqual([{ status: 'unknown' }]);
+
+    // Conekta's cancel refuses a paid order (the first purchase's), which stays paid.
+    const refused = await fetch(`${sim.url}/orders/${first.record.order.id}/cancel`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${KEY}`, 'Content-Type': 'application/json' },
+      body: '{}',
+    });
+    expect(refused.status).toBe(428);
+    expect(sim.state.getOrder(first.record.order.id)!.order.payment_status).toBe('paid');
   });
 
   it('no card number or CVC ever reaches our server, its logs or its database', async () => {

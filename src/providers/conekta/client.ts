@@ -81,6 +81,8 @@ export interface ConektaClient {
     customerId: string,
     sourceId: string,
   ): Promise<ConektaResult<ConektaPaymentSource>>;
+  /** `POST /orders/{id}/cancel`: an unpaid order can no longer be charged (Conekta refuses a paid one). */
+  cancelOrder?(call: ConektaCall, orderId: string): Promise<ConektaResult<ConektaOrder>>;
   /** Charges an existing order (a customer's payment source). Never retried: re-fetch the order instead. */
   createCharge?(
     call: ConektaCall,
@@ -214,6 +216,8 @@ export function createConektaClient(opts: ConektaClientOptions): ConektaClient {
         `/customers/${encodeURIComponent(customerId)}/payment_sources/${encodeURIComponent(sourceId)}`,
         paymentSourceSchema,
       ),
+    cancelOrder: (call, orderId) =>
+      send(call, 'POST', `/orders/${encodeURIComponent(orderId)}/cancel`, orderSchema, {}),
     createCharge: (call, orderId, body) =>
       send(call, 'POST', `/orders/${encodeURIComponent(orderId)}/charges`, chargeAnswerSchema, body),
   };

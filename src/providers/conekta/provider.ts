@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { Payment } from '../../payments/model';
 import type {
   CheckoutResult,
   NotificationLookup,
@@ -6,6 +7,7 @@ import type {
   PaymentProvider,
   ProviderCard,
   ProviderError,
+  ProviderObservation,
   RefundResult,
   SavedCardChargeInput,
   SavedCardChargeResult,
@@ -42,6 +44,8 @@ import {
 } from './schemas';
 
 export const CONEKTA_PROVIDER_ID = 'conekta';
+
+const UNPAID_ENDS = new Set<string>(['failed', 'cancelled', 'expired']);
 export const CONEKTA_API_URL = 'https://api.conekta.io';
 export const DEFAULT_ALLOWED_METHODS: readonly ConektaPaymentMethod[] = CONEKTA_PAYMENT_METHODS;
 export const DEFAULT_CHECKOUT_LIFETIME_SECONDS = 24 * 60 * 60;
@@ -238,6 +242,8 @@ export function createConektaProvider(options: ConektaProviderOptions = {}): Con
 
     chargeCard: (input) => chargeSavedCard(input),
 
+    releaseUncharged: (input) => releaseUncharged(input),
+
     async deleteCard(store, customerId, cardId) {
       const creds = credentialsFor(store);
       if (!creds) return { ok: false, error: misconfigured };
@@ -335,6 +341,54 @@ export function createConektaProvider(options: ConektaProviderOptions = {}): Con
     const check = checkOwnership(fetched.value, { ...payment, providerReference: o.id }, creds.livemode);
     if (check) return { kind: 'unknown', error: { kind: 'invalid_response', message: check.reason } };
     return answerOf(fetched.value, charged.ok ? null : charged.error);
+  }
+
+  /**
+   * A saved-card order whose charge request never reached Conekta (it shows no charge): cancelled with
+   * `POST /orders/{id}/cancel`, so no late charge can land on it, and released only once Conekta says
+   * it is cancelled with no charge. A charge seen at any point is reported instead, never cancelled.
+   */
+  async function releaseUncharged(input: {
+    store: StoreContext;
+    payment: Payment;
+    orderId: string;
+    lang: 'es' | 'en';
+  }): Promise<
+    | { kind: 'released'; message: string }
+    | { kind: 'charged'; observation: ProviderObservation }
+    | { kind: 'kept'; reason: string }
+  > {
+    const creds = credentialsFor(input.store);
+    if (!creds) return { kind: 'kept', reason: misconfigured.message };
+    if (!client.cancelOrder) return { kind: 'kept', reason: noSavedCards.message };
+    const call = { privateKey: creds.privateKey, lang: input.lang };
+    const payment = { ...input.payment, providerReference: input.orderId };
+    const read = async () => {
+      const fetched = await client.getOrder(call, input.orderId);
+      if (!fetched.ok) return { kind: 'kept' as const, reason: fetched.error.message };
+      const problem = checkOwnership(fetched.value, payment, creds.livemode);
+      if (problem) return { kind: 'kept' as const, reason: problem.reason };
+      return { kind: 'order' as const, order: fetched.value };
+    };
+    const uncharged = (o: ConektaOrder) => (o.charges?.data ?? []).length === 0;
+
+    const before = await read();
+    if (before.kind === 'kept') return before;
+    if (!uncharged(before.order)) return { kind: 'charged', observation: observeOrder(before.order) };
+    if (before.order.payment_status !== 'canceled') {
+      const cancelled = await client.cancelOrder(call, input.orderId);
+      if (cancelled.ok && cancelled.value.id === input.orderId && uncharged(cancelled.value)) {
+        if (cancelled.value.payment_status === 'canceled')
+          return { kind: 'released', message: `Conekta order ${input.orderId} cancelled: never charged` };
+      }
+      // Refused (paid meanwhile?) or an unclear answer: only the order as Conekta has it now decides.
+    }
+    const after = await read();
+    if (after.kind === 'kept') return after;
+    if (!uncharged(after.order)) return { kind: 'charged', observation: observeOrder(after.order) };
+    if (after.order.payment_status === 'canceled')
+      return { kind: 'released', message: `Conekta order ${input.orderId} cancelled: never charged` };
+    return { kind: 'kept', reason: `Conekta did not cancel order ${input.orderId}` };
   }
 
   function answerOf(order: ConektaOrder, chargeError: ConektaApiError | null): SavedCardChargeResult {
@@ -483,9 +537,10 @@ export function createConektaProvider(options: ConektaProviderOptions = {}): Con
       const problem = checkOwnership(fetched.value, payment, creds.livemode);
       if (problem) return { kind: 'reject', status: problem.status, reason: problem.reason };
       const observation = observeOrder(fetched.value, event.id);
-      if (observation.status === 'failed' && fetched.value.metadata?.[SAVED_CARD_MARKER] === 'true') {
-        // A declined saved card leaves the payment open (the checkout step shows it); a 3-D Secure
-        // failure is seen by the shopper's return, which re-fetches the order.
+      if (UNPAID_ENDS.has(observation.status) && fetched.value.metadata?.[SAVED_CARD_MARKER] === 'true') {
+        // A saved-card order that ended unpaid (declined, 3-D Secure failed, cancelled by the app once
+        // it was known never charged) leaves the payment to the checkout step: the charge's answer, the
+        // shopper's return, polls and the reconciler handle it (docs/saved-cards.md).
         return {
           kind: 'ignore',
           reason: `saved-card order ${orderId} declined: handled at the checkout step`,

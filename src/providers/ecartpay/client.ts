@@ -4,6 +4,7 @@ import {
   cardListSchema,
   cardTokenSchema,
   customerSchema,
+  sessionSchema,
   errorBodySchema,
   orderSchema,
   threeDsSchema,
@@ -86,6 +87,12 @@ export interface EcartPayClient {
   ): Promise<EcartResult<unknown>>;
   /** `POST /tokens {id}`: a single-use token of a saved card (no CVC from here: Ecart's page asks). */
   createCardToken?(creds: EcartCredentials, cardId: string, opts?: CallOptions): Promise<EcartResult<string>>;
+  /** `POST /customers/{id}/session`: the session id that starts Ecart's browser component (pay.js). */
+  createCustomerSession?(
+    creds: EcartCredentials,
+    customerId: string,
+    opts?: CallOptions,
+  ): Promise<EcartResult<string>>;
   /** `POST /three-d-secure`: the 3-D Secure enrollment of an order paid with a card token. */
   createThreeDSecure?(
     creds: EcartCredentials,
@@ -317,6 +324,20 @@ export function createEcartPayClient(options: EcartPayClientOptions = {}): Ecart
         '/tokens',
         { id: cardId },
         (data) => parsed(cardTokenSchema, data)?.token ?? null,
+        opts,
+      ),
+    createCustomerSession: (creds, customerId, opts = {}) =>
+      call(
+        creds,
+        'POST',
+        `/customers/${encodeURIComponent(customerId)}/session`,
+        undefined,
+        (data) => {
+          // The answer's shape is not documented: `id`, `session_id` or `session` are accepted.
+          const d = parsed(sessionSchema, data);
+          const id = d?.id ?? d?.session_id ?? d?.session ?? null;
+          return typeof id === 'string' && /^[A-Za-z0-9_.-]{8,500}$/.test(id) ? id : null;
+        },
         opts,
       ),
     createThreeDSecure: (creds, body, opts = {}) =>

@@ -21,7 +21,13 @@ import type {
   StoreContext,
 } from '../types';
 import { isEcartPayCurrency, toEcartAmount } from './amounts';
-import { createEcartPayClient, type EcartCredentials, type EcartError, type EcartPayClient } from './client';
+import {
+  createEcartPayClient,
+  type EcartCredentials,
+  type EcartError,
+  type EcartPayClient,
+  type EcartResult,
+} from './client';
 import { buildCreateOrderBody, observeOrder, sameAmount } from './mapping';
 import { CUSTOMER_ID_PATTERN, ORDER_ID_PATTERN, type EcartCard, type EcartOrder } from './schemas';
 import { DEFAULT_SIGNATURE_TOLERANCE_MS, verifyEcartSignature } from './signature';
@@ -246,11 +252,11 @@ export function createEcartPayProvider(options: EcartPayProviderOptions): EcartP
     const observed = observeOrder(fetched.value, receipt ?? undefined);
     if (
       observed.ok &&
-      observed.observation.status === 'failed' &&
+      ['failed', 'cancelled', 'expired'].includes(observed.observation.status) &&
       (await attemptByReference(options.db, found.payment.id, orderId))
     ) {
-      // A declined saved card leaves the payment open (the checkout step shows it); a 3-D Secure
-      // failure is seen by the shopper's return, which re-fetches the order.
+      // A saved-card order that ended unpaid leaves the payment to the checkout step: the charge's
+      // answer, the shopper's return, polls and the reconciler handle it (docs/saved-cards.md).
       return { kind: 'ignore', reason: 'declined saved-card order: handled at the checkout step' };
     }
     if (!observed.ok) {
@@ -404,6 +410,29 @@ export function createEcartPayProvider(options: EcartPayProviderOptions): EcartP
 
     chargeCard: (input) => chargeSavedCard(input),
 
+    async cardVerification(store, customerId) {
+      const creds = credentialsFor(store);
+      if (!creds) return fail('misconfigured', 'Ecart Pay has no API keys for this store');
+      if (!client.createCustomerSession) return { ok: false, error: noSavedCards };
+      let origin: string;
+      try {
+        origin = new URL(creds.apiUrl).origin;
+      } catch {
+        return fail('misconfigured', 'Ecart Pay API URL is not a URL');
+      }
+      const session = await client.createCustomerSession(creds, customerId);
+      if (!session.ok) {
+        return {
+          ok: false,
+          error: providerError(session.error),
+          ...(session.error.kind === 'not_found' ? { notFound: true } : {}),
+        };
+      }
+      // Ecart's documented script is {host}/sdk/pay.js beside {host}/api (docs.ecartpay.com/docs/tokenization).
+      const site = creds.apiUrl.replace(/\/+$/, '').replace(/\/api$/, '');
+      return { ok: true, value: { sessionId: session.value, scriptUrl: `${site}/sdk/pay.js`, origin } };
+    },
+
     async deleteCard(store, customerId, cardId) {
       const creds = credentialsFor(store);
       if (!creds) return fail('misconfigured', 'Ecart Pay has no API keys for this store');
@@ -440,9 +469,15 @@ export function createEcartPayProvider(options: EcartPayProviderOptions): EcartP
         error: { kind: 'rejected', message: `Ecart Pay does not take ${total.currency}` },
       };
     }
-    const token = await createCardToken(creds, input.cardId);
+    // A token made by Ecart's component (the card verified there), else one asked for here.
+    const token: EcartResult<string> = input.cardToken
+      ? { ok: true, value: input.cardToken }
+      : await createCardToken(creds, input.cardId);
     if (!token.ok) {
       if (token.error.kind === 'not_found') return { kind: 'card_gone', message: token.error.message };
+      // Ecart wants the card's security code, typed in its own component (never on our pages).
+      if (token.error.kind === 'rejected' && /\b(cvc|cvv|cvv2|security code)\b/i.test(token.error.message))
+        return { kind: 'verification_required' };
       return { kind: 'not_charged', error: providerError(token.error) };
     }
     const body = {

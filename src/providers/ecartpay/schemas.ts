@@ -54,6 +54,13 @@ export const cardListSchema = z.union([
 ]);
 
 /** `POST /tokens {id: card_id}` → a single-use card token (`ca_…`). */
+/** `POST /customers/{id}/session` (shape undocumented: one of these names the session). */
+export const sessionSchema = z.looseObject({
+  id: z.string().max(500).nullish(),
+  session_id: z.string().max(500).nullish(),
+  session: z.string().max(500).nullish(),
+});
+
 export const cardTokenSchema = z.looseObject({ token: z.string().min(4).max(500) });
 
 /** `POST /three-d-secure` → where the shopper authenticates. */

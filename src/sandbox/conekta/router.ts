@@ -327,6 +327,7 @@ const faultsSchema = z
     holdWebhooks: z.boolean().optional(),
     webhookDelayMs: z.number().min(0).max(600_000).optional(),
     lateChargeAnswerMs: z.number().min(0).max(600_000).optional(),
+    dropCharges: z.number().int().min(0).max(100).optional(),
   })
   .strict();
 
@@ -562,6 +563,8 @@ export function createConektaSimulator(opts: ConektaSimulatorOptions = {}): Cone
         },
       ]);
     }
+    // A charge request lost on the way: Conekta never saw it (the order shows no charge).
+    if (state.takeDroppedCharge()) return void req.socket.destroy();
     const outcome = state.chargeSource(record, method.payment_source_id, baseUrlOf(req, res));
     // The charge is made; its answer may be late (a client timeout: the outcome is in the order).
     if (!(await state.lateChargeAnswer())) return;
@@ -595,6 +598,28 @@ export function createConektaSimulator(opts: ConektaSimulatorOptions = {}): Cone
       default:
         return res.json(outcome.charge);
     }
+  });
+
+  // Cancels an order that was not paid (Conekta's `POST /orders/{id}/cancel`): a paid (or refunded)
+  // order cannot be cancelled (428); a cancelled order can no longer be charged.
+  api.post('/orders/:id/cancel', async (req, res) => {
+    const key = await gate(req, res);
+    if (key === null) return;
+    const lang = requestLang(req);
+    const record = state.getOrder(req.params.id);
+    if (!record || !state.canRead(record, key)) return orderNotFound(res, lang, req.params.id);
+    if (!state.cancel(record)) {
+      const status = record.order.payment_status ?? 'unknown';
+      return conektaError(res, 428, lang, [
+        {
+          param: 'order',
+          code: 'conekta.errors.precondition.order_not_cancelable',
+          es: `La orden no se puede cancelar (estado: ${status}).`,
+          en: `The order cannot be cancelled (status: ${status}).`,
+        },
+      ]);
+    }
+    res.json(record.order);
   });
 
   api.get('/orders/:id', async (req, res) => {
@@ -923,6 +948,7 @@ export function createConektaSimulator(opts: ConektaSimulatorOptions = {}): Cone
     if (f.duplicateWebhooks !== undefined) state.duplicateNextWebhooks(f.duplicateWebhooks);
     if (f.webhookDelayMs !== undefined) state.knobs.webhookDelayMs = f.webhookDelayMs;
     if (f.lateChargeAnswerMs !== undefined) state.lateChargeAnswers(f.lateChargeAnswerMs);
+    if (f.dropCharges !== undefined) state.dropNextCharges(f.dropCharges);
     if (f.holdWebhooks === true) state.knobs.holdWebhooks = true;
     if (f.holdWebhooks === false) state.releaseWebhooks();
     res.json(state.knobs);

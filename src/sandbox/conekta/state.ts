@@ -242,6 +242,8 @@ export interface ConektaKnobs {
   webhookDelayMs: number;
   /** Milliseconds a charge (`POST /orders/:id/charges`) is answered late, after it was made (lost answers). */
   lateChargeAnswerMs: number;
+  /** The next n charge requests are lost before Conekta acts on them (connection dropped, nothing charged). */
+  dropCharges: number;
 }
 
 export interface ConektaStateOptions {
@@ -331,6 +333,7 @@ export class ConektaSimulatorState {
     holdWebhooks: false,
     webhookDelayMs: 0,
     lateChargeAnswerMs: 0,
+    dropCharges: 0,
   };
   webhookRetries: number;
   webhookRetryDelayMs: number;
@@ -1061,7 +1064,21 @@ export class ConektaSimulatorState {
     this.knobs.duplicateWebhooks = 0;
     this.knobs.webhookDelayMs = 0;
     this.knobs.lateChargeAnswerMs = 0;
+    this.knobs.dropCharges = 0;
     this.releaseWebhooks();
+  }
+
+  /** The next `n` charge requests never reach Conekta: the connection drops, no charge is made. */
+  dropNextCharges(n = 1): void {
+    if (!Number.isInteger(n) || n < 0) throw new RangeError('n must be a non-negative integer');
+    this.knobs.dropCharges += n;
+  }
+
+  /** Whether this charge request is one of the dropped ones (counts it). */
+  takeDroppedCharge(): boolean {
+    if (this.knobs.dropCharges <= 0) return false;
+    this.knobs.dropCharges--;
+    return true;
   }
 
   /** Forgets orders, events, deliveries, requests, registered webhooks and faults (keys stay). */

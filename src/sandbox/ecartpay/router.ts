@@ -372,9 +372,30 @@ export function createEcartPaySimulator(opts: EcartPaySimulatorOptions = {}): Ec
       .object({ id: z.string().max(100), cvc: z.string().max(4).optional() })
       .safeParse(req.body ?? {});
     if (!body.success) return answer(res, record, 400, { message: 'id is required', statusCode: 400 });
-    const token = state.issueCardToken(merchant, body.data.id);
-    if (!token) return answer(res, record, 404, { message: 'Card not found', statusCode: 404 });
+    const token = state.issueCardToken(merchant, body.data.id, body.data.cvc);
+    if (token === 'not_found')
+      return answer(res, record, 404, { message: 'Card not found', statusCode: 404 });
+    if (token === 'cvc_required')
+      return answer(res, record, 400, { message: 'cvc is required for this card', statusCode: 400 });
+    if (token === 'cvc_invalid') return answer(res, record, 400, { message: 'Invalid cvc', statusCode: 400 });
     answer(res, record, 200, { token });
+  });
+
+  // Ecart's customer session for its browser component (pay.js): the component, on Ecart's origin,
+  // takes what the shopper types there and gives the merchant's page a single-use card token.
+  api.post('/customers/:id/session', async (req, res) => {
+    const record = state.recordCall({
+      operation: 'customerSession',
+      method: 'POST',
+      path: `/customers/${req.params.id}/session`,
+      auth: 'ok',
+    });
+    if (!(await gate('customerSession', res, record))) return;
+    const merchant = authorize(req, res, record);
+    if (!merchant) return;
+    if (!state.customerOf(merchant, req.params.id))
+      return answer(res, record, 404, { message: 'Customer not found', statusCode: 404 });
+    answer(res, record, 200, { id: state.createSession(merchant, req.params.id) });
   });
 
   api.post('/three-d-secure', async (req, res) => {
@@ -574,6 +595,121 @@ export function createEcartPaySimulator(opts: EcartPaySimulatorOptions = {}): Ec
 
   router.use('/three-d-secure', threeDs);
 
+  // ---------------------------------------------------------------- Browser component (pay.js)
+  //
+  // `GET /sdk/pay.js` runs on the merchant's page: `EcartPay.verifyCard({session, card, container,
+  // lang, onToken, onError})` frames `/sdk/verify` (this origin), where the shopper types the card's
+  // security code; Ecart makes a single-use card token of it and the frame hands only that token to
+  // the page (postMessage to the page's origin). The code itself never leaves this origin.
+
+  const sdk = express.Router();
+  sdk.use(express.urlencoded({ extended: false, limit: '5kb' }));
+
+  sdk.get('/pay.js', (_req, res) => {
+    res.set({ 'Content-Type': 'application/javascript; charset=utf-8', 'Cache-Control': 'no-store' });
+    res.send(PAY_JS);
+  });
+  sdk.get('/verify.js', (_req, res) => {
+    res.set({ 'Content-Type': 'application/javascript; charset=utf-8', 'Cache-Control': 'no-store' });
+    res.send(VERIFY_FRAME_JS);
+  });
+
+  function verifyPage(
+    res: Response,
+    status: number,
+    parent: string | null,
+    body: { lang: SimLang; session?: string; card?: string; token?: string; error?: string; last4?: string },
+  ): void {
+    const en = body.lang === 'en';
+    const esc = (v: string) => v.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+    const inner = body.token
+      ? `<p id="ecartpay-verified">${en ? 'Card verified.' : 'Tarjeta verificada.'}</p>`
+      : `<form method="post" action="${esc(mountPath(res))}/sdk/verify" id="ecartpay-verify-form">
+  <input type="hidden" name="session" value="${esc(body.session ?? '')}">
+  <input type="hidden" name="card" value="${esc(body.card ?? '')}">
+  <input type="hidden" name="parent" value="${esc(parent ?? '')}">
+  <input type="hidden" name="lang" value="${body.lang}">
+  <label>${en ? 'Security code of the card' : 'Código de seguridad de la tarjeta'}${body.last4 ? ` •••• ${esc(body.last4)}` : ''}
+  <input id="ecartpay-cvc" name="cvc" inputmode="numeric" autocomplete="cc-csc" maxlength="4" required></label>
+  ${body.error ? `<p id="ecartpay-verify-error">${esc(body.error)}</p>` : ''}
+  <button id="ecartpay-verify-submit" type="submit">${en ? 'Verify' : 'Verificar'}</button>
+</form>`;
+    res
+      .status(status)
+      .set({
+        'Content-Type': 'text/html; charset=utf-8',
+        'Cache-Control': 'no-store',
+        'Content-Security-Policy': [
+          "default-src 'none'",
+          "script-src 'self'",
+          "style-src 'self'",
+          "form-action 'self'",
+          "base-uri 'none'",
+          // Framed by the merchant's page only.
+          `frame-ancestors ${parent ?? "'none'"}`,
+        ].join('; '),
+        'Referrer-Policy': 'no-referrer',
+      })
+      .send(
+        `<!doctype html><html lang="${body.lang}"><head><meta charset="utf-8"><title>Ecart Pay</title></head><body>
+<div id="ecartpay-verify" data-parent="${esc(parent ?? '')}" data-token="${esc(body.token ?? '')}">${inner}</div>
+<script src="${esc(mountPath(res))}/sdk/verify.js"></script></body></html>`,
+      );
+  }
+
+  const originParam = (v: unknown): string | null => {
+    try {
+      const u = new URL(String(v));
+      return (u.protocol === 'http:' || u.protocol === 'https:') && u.origin === String(v) ? u.origin : null;
+    } catch {
+      return null;
+    }
+  };
+
+  sdk.get('/verify', (req, res) => {
+    const lang = simLang(req.query.lang);
+    const parent = originParam(req.query.parent);
+    const session = state.sessionOf(String(req.query.session ?? ''));
+    const card = String(req.query.card ?? '');
+    const found = session ? state.cardsOf(session.customerId).find((c) => c.id === card) : undefined;
+    if (!session || !found || !parent)
+      return verifyPage(res, 400, parent, {
+        lang,
+        error: lang === 'en' ? 'Invalid session' : 'Sesión no válida',
+      });
+    verifyPage(res, 200, parent, {
+      lang,
+      session: String(req.query.session),
+      card,
+      last4: found.last4,
+    });
+  });
+
+  sdk.post('/verify', (req, res) => {
+    const form = (req.body ?? {}) as Record<string, unknown>;
+    const lang = simLang(form.lang);
+    const parent = originParam(form.parent);
+    const sessionId = String(form.session ?? '');
+    const session = state.sessionOf(sessionId);
+    const card = String(form.card ?? '');
+    if (!session || !parent || !state.cardsOf(session.customerId).some((c) => c.id === card))
+      return verifyPage(res, 400, parent, {
+        lang,
+        error: lang === 'en' ? 'Invalid session' : 'Sesión no válida',
+      });
+    const token = state.issueCardToken(session.merchant, card, String(form.cvc ?? ''));
+    if (token === 'cvc_invalid' || token === 'cvc_required' || token === 'not_found')
+      return verifyPage(res, 422, parent, {
+        lang,
+        session: sessionId,
+        card,
+        error: lang === 'en' ? 'Check the security code' : 'Revisa el código de seguridad',
+      });
+    verifyPage(res, 200, parent, { lang, token });
+  });
+
+  router.use('/sdk', sdk);
+
   // ---------------------------------------------------------------- Control API (tests, demo)
 
   const control = express.Router();
@@ -633,6 +769,14 @@ export function createEcartPaySimulator(opts: EcartPaySimulatorOptions = {}): Ec
     res.json({ customers: state.listCustomers().map((c) => ({ ...c, cards: state.cardsOf(c.id) })) }),
   );
 
+  /** From now on Ecart asks for this card's security code when it is tokenized. */
+  control.post('/customers/:id/cards/:cardId/require-cvc', (req, res) => {
+    if (!state.cardsOf(req.params.id).some((c) => c.id === req.params.cardId))
+      return res.status(404).json({ error: 'card not found' });
+    state.requireCvc(req.params.cardId);
+    res.json({ ok: true });
+  });
+
   /** A saved card removed at Ecart (e.g. by the shopper elsewhere) while the checkout step is open. */
   control.post('/customers/:id/cards/:cardId/delete', (req, res) => {
     const removed = state.removeCard(req.params.id, req.params.cardId);
@@ -652,3 +796,40 @@ export function createEcartPaySimulator(opts: EcartPaySimulatorOptions = {}): Ec
 
   return { router, state };
 }
+
+/** The simulator's pay.js: frames its verification page and hands the page's code only the token. */
+const PAY_JS = `(function () {
+  var script = document.currentScript;
+  var base = script ? script.src.replace(/\\/sdk\\/pay\\.js.*$/, '') : '';
+  var origin = base ? new URL(base).origin : '';
+  window.EcartPay = {
+    verifyCard: function (opts) {
+      var frame = document.createElement('iframe');
+      frame.id = 'ecartpay-verify-frame';
+      frame.title = 'Ecart Pay';
+      frame.src = base + '/sdk/verify?' + new URLSearchParams({
+        session: opts.session, card: opts.card, lang: opts.lang || 'es', parent: window.location.origin
+      }).toString();
+      window.addEventListener('message', function (event) {
+        if (event.origin !== origin || event.source !== frame.contentWindow) return;
+        var data = event.data || {};
+        if (data.type === 'ecartpay:card-token' && typeof data.token === 'string') opts.onToken(data.token);
+      });
+      opts.container.appendChild(frame);
+      return frame;
+    }
+  };
+})();
+`;
+
+/** Inside the frame: once Ecart made the token, it goes to the merchant's page (its origin only). */
+const VERIFY_FRAME_JS = `(function () {
+  var box = document.getElementById('ecartpay-verify');
+  if (!box) return;
+  var token = box.getAttribute('data-token');
+  var parent = box.getAttribute('data-parent');
+  if (token && parent && window.parent !== window) {
+    window.parent.postMessage({ type: 'ecartpay:card-token', token: token }, parent);
+  }
+})();
+`;

@@ -17,6 +17,7 @@ export const ECART_OPERATIONS = [
   'deleteCard',
   'cardToken',
   'threeDSecure',
+  'customerSession',
 ] as const;
 export type EcartOperation = (typeof ECART_OPERATIONS)[number];
 
@@ -182,6 +183,9 @@ export class EcartPaySimulatorState {
       behaviours: Map<string, SimEcartBehaviour>;
     }
   >();
+  private readonly cvcCards = new Set<string>();
+  private readonly verifiedCvcs: { cardId: string; cvc: string }[] = [];
+  private readonly sessions = new Map<string, { merchant: string; customerId: string; expiresAt: number }>();
   private readonly cardTokens = new Map<
     string,
     { merchant: string; customerId: string; cardId: string; used: boolean }
@@ -409,15 +413,48 @@ export class EcartPaySimulatorState {
     return removed;
   }
 
-  /** A single-use token of a saved card of one of the merchant's customers; null when there is no such card. */
-  issueCardToken(merchant: string, cardId: string): string | null {
+  /**
+   * A single-use token of a saved card of one of the merchant's customers. `not_found`: no such card;
+   * `cvc_required`: the card must be verified with its security code (typed in Ecart's component).
+   */
+  issueCardToken(
+    merchant: string,
+    cardId: string,
+    cvc?: string,
+  ): string | 'not_found' | 'cvc_required' | 'cvc_invalid' {
     for (const [customerId, entry] of this.customers) {
       if (entry.merchant !== merchant || !entry.cards.some((c) => c.id === cardId)) continue;
+      if (cvc !== undefined && !/^\d{3,4}$/.test(cvc)) return 'cvc_invalid';
+      if (this.cvcCards.has(cardId) && cvc === undefined) return 'cvc_required';
       const token = `ca_${randomBytes(9).toString('hex')}`;
       this.cardTokens.set(token, { merchant, customerId, cardId, used: false });
+      if (cvc !== undefined) this.verifiedCvcs.push({ cardId, cvc });
       return token;
     }
-    return null;
+    return 'not_found';
+  }
+
+  /** From now on this saved card is tokenized only with its security code (`POST /tokens` without it: 400). */
+  requireCvc(cardId: string): void {
+    this.cvcCards.add(cardId);
+  }
+
+  /** Security codes typed in the component, as Ecart received them (tests prove they were typed there). */
+  get typedCvcs(): { cardId: string; cvc: string }[] {
+    return [...this.verifiedCvcs];
+  }
+
+  /** A customer session (`POST /customers/{id}/session`) for Ecart's browser component, 30 minutes. */
+  createSession(merchant: string, customerId: string): string {
+    const id = `cs_${randomBytes(12).toString('hex')}`;
+    this.sessions.set(id, { merchant, customerId, expiresAt: Date.now() + 30 * 60_000 });
+    return id;
+  }
+
+  /** The session's merchant and customer while it is valid. */
+  sessionOf(id: string): { merchant: string; customerId: string } | undefined {
+    const s = this.sessions.get(id);
+    return s && s.expiresAt > Date.now() ? { merchant: s.merchant, customerId: s.customerId } : undefined;
   }
 
   /** Whether a card token can pay an order of this merchant's customer (unused, that customer's card). */
@@ -708,6 +745,9 @@ export class EcartPaySimulatorState {
     this.orders.clear();
     this.customers.clear();
     this.cardTokens.clear();
+    this.cvcCards.clear();
+    this.verifiedCvcs.length = 0;
+    this.sessions.clear();
     this.threeDs.clear();
     this.callLog.length = 0;
     this.sent.length = 0;
