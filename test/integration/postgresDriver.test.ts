@@ -1,3 +1,4 @@
+import { openPostgres } from '../../src/db/postgres';
 import { describeOnPostgres, openTestDb, type TestDb } from '../support/db';
 
 describeOnPostgres('PostgreSQL driver: prepared statements', () => {
@@ -7,6 +8,23 @@ describeOnPostgres('PostgreSQL driver: prepared statements', () => {
     await t.db.exec('CREATE TABLE drift (a integer); INSERT INTO drift VALUES (1)');
   });
   afterEach(() => t.dispose());
+
+  it('plans every execution for its own parameters, in the schema asked for (the URL keeps its own options)', async () => {
+    const [mode] = await t.db.query<{ plan_cache_mode: string }>('SHOW plan_cache_mode');
+    expect(mode!.plan_cache_mode).toBe('force_custom_plan');
+    const [path] = await t.db.query<{ search_path: string }>('SHOW search_path');
+    expect(path!.search_path).toBe(t.schema);
+    // A URL that already carries options (the child-process URL of this schema) keeps them.
+    const other = await openPostgres({ url: t.url! });
+    try {
+      const [p] = await other.query<{ search_path: string }>('SHOW search_path');
+      expect(p!.search_path).toBe(t.schema);
+      const [m] = await other.query<{ plan_cache_mode: string }>('SHOW plan_cache_mode');
+      expect(m!.plan_cache_mode).toBe('force_custom_plan');
+    } finally {
+      await other.close();
+    }
+  });
 
   it('repeats a statement with its parameters on every pooled connection', async () => {
     const results = await Promise.all(
