@@ -17,12 +17,16 @@ export interface Demo {
   logs: LogCapture;
 }
 
-/** The app exactly as `npm start` runs it on a fresh clone: demo mode, PGlite, simulators mounted. */
-export async function startDemo(): Promise<Demo> {
+/**
+ * The app exactly as `npm start` runs it on a fresh clone: demo mode, PGlite, simulators mounted.
+ * `env` adds variables (e.g. a provider's keys and API URL: that provider then talks to them instead).
+ */
+export async function startDemo(env: Record<string, string> = {}): Promise<Demo> {
   const config = loadConfig({
     PORT: '0',
     DATA_DIR: mkdtempSync(path.join(tmpdir(), 'e2e-demo-')),
     LOG_LEVEL: 'info',
+    ...env,
   });
   const logs = new LogCapture();
   const server = await startServer(config, {
