@@ -52,11 +52,6 @@ const MAX_DEPTH = 6;
  */
 export function redactSensitive<T>(value: T, depth = 0): T {
   if (value === null || typeof value !== 'object' || depth > MAX_DEPTH) return value;
-  // Plain data only: class instances (pino-http's raw req/res, sockets, buffers, dates) are left to
-  // their serializers; walking them would cost more than the whole request.
-  const proto: unknown = Object.getPrototypeOf(value);
-  if (proto !== Object.prototype && proto !== null && !Array.isArray(value) && !(value instanceof Error))
-    return value;
   if (Array.isArray(value)) {
     let copy: unknown[] | undefined;
     for (let i = 0; i < value.length; i++) {
@@ -66,6 +61,10 @@ export function redactSensitive<T>(value: T, depth = 0): T {
     }
     return (copy ?? value) as T;
   }
+  // Plain data only: class instances (pino-http's raw req/res, sockets, buffers, dates) are left to
+  // their serializers; walking them would cost more than the whole request.
+  const proto: unknown = Object.getPrototypeOf(value);
+  if (proto !== Object.prototype && proto !== null && !(value instanceof Error)) return value;
   const source = value as Record<string, unknown>;
   let copy: Record<string, unknown> | undefined;
   for (const key of Object.keys(source)) {
