@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import ejs from 'ejs';
 import express, { type Express, type Router } from 'express';
 import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
@@ -32,6 +33,11 @@ export function createApp(deps: AppDeps): Express {
   app.set('view engine', 'ejs');
   app.set('views', VIEWS_DIR);
   app.set('view cache', true);
+  // Includes are written from the views root ('/partials/head'): EJS then resolves them without
+  // asking the filesystem whether the file exists, on every render (half of a page's render time).
+  app.engine('ejs', (file, data, done) =>
+    ejs.renderFile(file, data as ejs.Data, { root: VIEWS_DIR, cache: true }, done),
+  );
   app.locals.demo = deps.demo;
 
   app.use(

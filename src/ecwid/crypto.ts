@@ -22,9 +22,9 @@ export function ecwidKey(clientSecret: string): Buffer {
 function decodeBase64Url(text: string): Buffer | null {
   const compact = text.trim();
   if (compact === '' || !/^[A-Za-z0-9+/_-]+={0,2}$/.test(compact)) return null;
-  const standard = compact.replace(/-/g, '+').replace(/_/g, '/').replace(/=+$/, '');
-  if (standard.length % 4 === 1) return null;
-  return Buffer.from(standard, 'base64');
+  if (compact.replace(/=+$/, '').length % 4 === 1) return null;
+  // Node's base64 decoder reads both alphabets (+/ and -_) and missing padding: no rewriting needed.
+  return Buffer.from(compact, 'base64');
 }
 
 export function decryptEcwidPayload(
