@@ -109,11 +109,13 @@ export async function findProviderCustomer(q: Queryable, key: ShopperKey): Promi
 
 /** Stores the provider customer unless one exists already for the shopper; returns the stored one. */
 export async function insertProviderCustomer(q: Queryable, c: ProviderCustomer): Promise<ProviderCustomer> {
-  await q.query(
+  const [inserted] = await q.query<Row>(
     `INSERT INTO provider_customers (store_id, ecwid_customer_id, provider, account, provider_customer_id, email_fingerprint)
-     VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING`,
+     VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING RETURNING *`,
     [c.storeId, c.ecwidCustomerId, c.provider, c.account, c.providerCustomerId, c.emailFingerprint],
   );
+  // Nothing returned: another checkout of the same shopper stored one first; that one is kept.
+  if (inserted) return toCustomer(inserted);
   return (await findProviderCustomer(q, c)) ?? c;
 }
 
