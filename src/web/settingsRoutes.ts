@@ -1,55 +1,33 @@
-import { randomBytes } from 'node:crypto';
 import express, { Router, type NextFunction, type Request, type Response } from 'express';
-import { PROVIDER_IDS, type ProviderId } from '../config';
+import type { ProviderId } from '../config';
+import { readSettingsPayload, verifyAdminToken, type AdminSession } from '../merchants/adminAuth';
+import { isPaymentState } from '../merchants/dashboard';
+import { parseSettingsForm, readStoredSettings, type SettingsForm } from '../merchants/settings';
 import {
-  issueAdminToken,
-  readSettingsPayload,
-  verifyAdminToken,
-  type AdminSession,
-} from '../merchants/adminAuth';
-import { isPaymentState, listPayments } from '../merchants/dashboard';
-import {
-  CONEKTA_METHODS,
-  DEFAULT_CONEKTA_OPTIONS,
-  MODES,
-  PROVIDER_FORMS,
-  maskedValue,
-  parseSettingsForm,
-  readStoredSettings,
-  type SettingsForm,
-} from '../merchants/settings';
+  ECWID_CSS_HOST,
+  ECWID_SDK_HOST,
+  PROVIDER_NAMES,
+  settingsView,
+  type Flash,
+  type SettingsViewOptions,
+} from '../merchants/settingsView';
 import { findStore, saveStoreSettings, saveStoreToken } from '../merchants/stores';
-import { formatForDisplay, formatMajor, parseMajorAmount } from '../money';
+import { formatMajor, parseMajorAmount } from '../money';
 import type { PaymentDeps } from '../payments/deps';
 import { retryFailedUpdates } from '../payments/ecwidSync';
-import { PAYMENT_STATES, type PaymentState } from '../payments/model';
 import { storeContext } from '../payments/providerContext';
 import { refundPayment } from '../payments/refund';
 import { findPayment } from '../payments/repository';
-import { savedCardUsage } from '../savedCards';
-import { savedCardsSettingsText } from '../savedCards/i18n';
 import { format } from './i18n';
-import { settingsMessages, type SettingsMessages } from './settingsI18n';
+import { settingsMessages } from './settingsI18n';
 
-/** Ecwid's admin frames the settings page; its SDK and CSS framework come from these hosts. */
+/** Ecwid's admin frames the settings page. */
 const ECWID_ADMIN_ORIGIN = 'https://my.ecwid.com';
-const ECWID_SDK_HOST = 'https://djqizrxa6f10j.cloudfront.net';
-const ECWID_CSS_HOST = 'https://d35z3p2poghz10.cloudfront.net';
-const PROVIDER_NAMES: Record<ProviderId, string> = {
-  etpay: 'ETpay',
-  conekta: 'Conekta',
-  ecartpay: 'Ecart Pay',
-};
 
 export interface SettingsDeps extends PaymentDeps {
   clientSecret: string;
   clientId: string;
   demo: boolean;
-}
-
-interface Flash {
-  kind: 'ok' | 'error';
-  text: string;
 }
 
 export function settingsRoutes(deps: SettingsDeps): Router {
@@ -70,7 +48,7 @@ export function settingsRoutes(deps: SettingsDeps): Router {
     // The admin payload carries the store's current token: keep it (sealed) for Ecwid updates.
     await saveStoreToken(deps.db, admin.storeId, deps.secrets.seal(admin.accessToken));
     req.log.info({ storeId: admin.storeId }, 'settings opened');
-    await renderSettings(req, res, deps, { storeId: admin.storeId, lang: admin.lang });
+    await renderSettings(res, deps, { storeId: admin.storeId, lang: admin.lang });
   });
 
   const authed = [frameable, form, sameOriginOnly(), requireAdmin(deps)];
@@ -82,7 +60,7 @@ export function settingsRoutes(deps: SettingsDeps): Router {
     const parsed = parseSettingsForm(req.body as SettingsForm, previous, deps.secrets);
     const t = settingsMessages(session.lang);
     if (!parsed.ok) {
-      return renderSettings(req, res, deps, session, {
+      return renderSettings(res, deps, session, {
         status: 422,
         errors: parsed.errors,
         submitted: req.body as SettingsForm,
@@ -91,12 +69,12 @@ export function settingsRoutes(deps: SettingsDeps): Router {
     }
     await saveStoreSettings(deps.db, session.storeId, parsed.settings);
     req.log.info({ storeId: session.storeId, enabled: parsed.settings!.enabledProviders }, 'settings saved');
-    await renderSettings(req, res, deps, session, { flash: { kind: 'ok', text: t.saved } });
+    await renderSettings(res, deps, session, { flash: { kind: 'ok', text: t.saved } });
   });
 
   router.post('/settings/payments', ...authed, async (req, res) => {
     const state = (req.body as SettingsForm).state;
-    await renderSettings(req, res, deps, res.locals.admin as AdminSession, {
+    await renderSettings(res, deps, res.locals.admin as AdminSession, {
       filter: isPaymentState(state) ? state : undefined,
     });
   });
@@ -108,7 +86,7 @@ export function settingsRoutes(deps: SettingsDeps): Router {
     const provider = deps.providers.get(id);
     const name = PROVIDER_NAMES[id] ?? id;
     if (!provider?.checkCredentials) {
-      return renderSettings(req, res, deps, session, {
+      return renderSettings(res, deps, session, {
         flash: { kind: 'error', text: format(t.notAvailable, { provider: name }) },
       });
     }
@@ -126,7 +104,7 @@ export function settingsRoutes(deps: SettingsDeps): Router {
             kind: 'error',
             text: format(t.credentialsBad, { provider: name, message: result.error.message }),
           };
-    await renderSettings(req, res, deps, session, { flash });
+    await renderSettings(res, deps, session, { flash });
   });
 
   router.post('/settings/conekta/webhook', ...authed, async (req, res) => {
@@ -134,7 +112,7 @@ export function settingsRoutes(deps: SettingsDeps): Router {
     const t = settingsMessages(session.lang);
     const provider = deps.providers.get('conekta');
     if (!provider?.registerWebhook) {
-      return renderSettings(req, res, deps, session, {
+      return renderSettings(res, deps, session, {
         flash: { kind: 'error', text: format(t.notAvailable, { provider: 'Conekta' }) },
       });
     }
@@ -148,7 +126,7 @@ export function settingsRoutes(deps: SettingsDeps): Router {
           kind: 'error',
           text: format(t.credentialsBad, { provider: 'Conekta', message: result.error.message }),
         };
-    await renderSettings(req, res, deps, session, { flash });
+    await renderSettings(res, deps, session, { flash });
   });
 
   router.post('/settings/retry/:paymentId', ...authed, async (req, res) => {
@@ -156,7 +134,7 @@ export function settingsRoutes(deps: SettingsDeps): Router {
     const t = settingsMessages(session.lang);
     const payment = await findPayment(deps.db, req.params.paymentId as string);
     if (!payment || payment.storeId !== session.storeId) {
-      return renderSettings(req, res, deps, session, {
+      return renderSettings(res, deps, session, {
         status: 404,
         flash: { kind: 'error', text: t.notFoundPayment },
       });
@@ -164,7 +142,7 @@ export function settingsRoutes(deps: SettingsDeps): Router {
     await retryFailedUpdates(deps.db, payment.id);
     deps.sync.kick();
     req.log.info({ paymentId: payment.id }, 'ecwid update retried by the merchant');
-    await renderSettings(req, res, deps, session, { flash: { kind: 'ok', text: t.retried } });
+    await renderSettings(res, deps, session, { flash: { kind: 'ok', text: t.retried } });
   });
 
   router.post('/settings/refund/:paymentId', ...authed, async (req, res) => {
@@ -173,7 +151,7 @@ export function settingsRoutes(deps: SettingsDeps): Router {
     const body = req.body as SettingsForm;
     const payment = await findPayment(deps.db, req.params.paymentId as string);
     if (!payment || payment.storeId !== session.storeId) {
-      return renderSettings(req, res, deps, session, {
+      return renderSettings(res, deps, session, {
         status: 404,
         flash: { kind: 'error', text: t.notFoundPayment },
       });
@@ -185,7 +163,7 @@ export function settingsRoutes(deps: SettingsDeps): Router {
       currency: payment.total.currency,
     });
     if (amount === null || refundKey === null) {
-      return renderSettings(req, res, deps, session, {
+      return renderSettings(res, deps, session, {
         status: 422,
         flash: { kind: 'error', text: format(t.refundInvalid, { max: maximum }) },
       });
@@ -208,7 +186,7 @@ export function settingsRoutes(deps: SettingsDeps): Router {
               : outcome.kind === 'provider_error'
                 ? [502, { kind: 'error', text: format(t.refundFailed, { message: outcome.message }) }]
                 : [404, { kind: 'error', text: t.notFoundPayment }];
-    await renderSettings(req, res, deps, session, { status, flash });
+    await renderSettings(res, deps, session, { status, flash });
   });
 
   return router;
@@ -270,114 +248,13 @@ function requireAdmin(deps: SettingsDeps) {
   };
 }
 
+/** The settings page (with the store's payments) for this admin session. */
 async function renderSettings(
-  req: Request,
   res: Response,
   deps: SettingsDeps,
   session: AdminSession,
-  opts: {
-    status?: number;
-    flash?: Flash;
-    errors?: Record<string, string>;
-    submitted?: SettingsForm;
-    filter?: PaymentState;
-  } = {},
+  opts: SettingsViewOptions & { status?: number } = {},
 ): Promise<void> {
-  const t = settingsMessages(session.lang);
-  const store = await findStore(deps.db, session.storeId);
-  const stored = readStoredSettings(store?.settings);
-  const submittedValue = (name: string) => {
-    const v = opts.submitted?.[name];
-    return typeof v === 'string' ? v : undefined;
-  };
-  const providers = PROVIDER_IDS.filter((id) => deps.providers.has(id) || stored?.providers[id]).map((id) => {
-    const saved = stored?.providers[id];
-    const def = PROVIDER_FORMS[id];
-    const options = {
-      ...DEFAULT_CONEKTA_OPTIONS,
-      ...(saved?.options ?? {}),
-    } as typeof DEFAULT_CONEKTA_OPTIONS;
-    return {
-      id,
-      name: PROVIDER_NAMES[id],
-      enabled: stored ? stored.enabledProviders.includes(id) : deps.defaultProviders.includes(id),
-      mode: saved?.mode ?? 'sandbox',
-      currencies: def.currencies.map((c) => ({ code: c, checked: saved?.currencies.includes(c) ?? false })),
-      envs: MODES.map((env) => ({
-        env,
-        label: t[env],
-        fields: def.fields.map((f) => {
-          const name = `${id}_${env}_${f.name}`;
-          return {
-            name,
-            label: t[`field_${f.name}` as keyof SettingsMessages] ?? f.name,
-            secret: f.secret,
-            kind: f.kind,
-            value: f.secret ? '' : (submittedValue(name) ?? saved?.[env][f.name] ?? ''),
-            masked: f.secret ? maskedValue(f, saved?.[env][f.name], deps.secrets) : '',
-            error: opts.errors?.[name]
-              ? t[`error_${opts.errors[name]}` as keyof SettingsMessages]
-              : undefined,
-          };
-        }),
-      })),
-      webhookUrl: id === 'conekta' ? `${deps.appUrl}/webhooks/conekta` : null,
-      canCheck: Boolean(deps.providers.get(id)?.checkCredentials),
-      canRegisterWebhook: Boolean(deps.providers.get(id)?.registerWebhook),
-      conekta:
-        id === 'conekta'
-          ? {
-              methods: CONEKTA_METHODS.map((m) => ({
-                id: m,
-                label: t[`method_${m}`],
-                checked: options.allowedMethods.includes(m),
-              })),
-              lifetime: options.checkoutLifetimeHours,
-            }
-          : null,
-      errors: Object.fromEntries(
-        Object.entries(opts.errors ?? {})
-          .filter(([k]) => k.startsWith(`${id}_`))
-          .map(([k, v]) => [k, t[`error_${v}` as keyof SettingsMessages]]),
-      ),
-    };
-  });
-  const payments = (await listPayments(deps.db, session.storeId, opts.filter)).map((p) => ({
-    ...p,
-    display: formatForDisplay({ amount: p.amount, currency: p.currency }, session.lang),
-    refundable: p.state === 'paid' || p.state === 'partially_refunded',
-    remaining: formatMajor({ amount: p.amount - p.refundedAmount, currency: p.currency }),
-    refundLabel: p.provider && deps.providers.get(p.provider)?.refund ? t.refund : t.recordRefund,
-    manualRefund: !(p.provider && deps.providers.get(p.provider)?.refund),
-    attentionText: p.attention
-      ? (t[`attention_${p.attention}` as keyof SettingsMessages] ?? p.attention)
-      : null,
-    syncText: p.syncStatus ? t[`sync_${p.syncStatus}`] : '—',
-    refundKey: randomBytes(12).toString('base64url'),
-  }));
-  const cardsText = savedCardsSettingsText(session.lang);
-  const usage = await savedCardUsage(deps.db, session.storeId);
-  res.status(opts.status ?? 200);
-  res.render('settings', {
-    savedCards: {
-      text: cardsText,
-      enabled: stored?.savedCards !== false,
-      usage: format(cardsText.usage, { payments: String(usage.payments), paid: String(usage.paid) }),
-    },
-    lang: session.lang,
-    t,
-    demo: deps.demo,
-    externalAssets: !deps.demo,
-    clientId: deps.clientId,
-    sdkUrl: `${ECWID_SDK_HOST}/ecwid-sdk/js/1.3.0/ecwid-app.js`,
-    cssUrl: `${ECWID_CSS_HOST}/ecwid-sdk/css/1.3.19/ecwid-app-ui.css`,
-    token: issueAdminToken(deps.secrets, session),
-    flash: opts.flash,
-    providers,
-    payments,
-    states: PAYMENT_STATES,
-    filter: opts.filter ?? '',
-    perPaymentNote: (name: string) => format(t.perPaymentWebhook, { provider: name }),
-    webhookLabel: (name: string) => format(t.webhookUrl, { provider: name }),
-  });
+  const locals = await settingsView(deps, session, opts);
+  res.status(opts.status ?? 200).render('settings', locals);
 }
