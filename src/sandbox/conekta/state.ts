@@ -1,4 +1,5 @@
 import { randomBytes, randomInt, randomUUID } from 'node:crypto';
+import type { SimLang } from '../i18n';
 
 /**
  * In-memory state of the Conekta simulator: keys, orders with their hosted checkout and charges,
@@ -6,7 +7,7 @@ import { randomBytes, randomInt, randomUUID } from 'node:crypto';
  * turn (API failures and slow answers; lost, duplicated, held or delayed webhooks; expiry).
  */
 
-export type SimLang = 'es' | 'en';
+export type { SimLang };
 
 export type SimChargeStatus =
   'paid' | 'pending_payment' | 'declined' | 'expired' | 'refunded' | 'partially_refunded';

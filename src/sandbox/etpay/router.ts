@@ -3,7 +3,8 @@ import ejs from 'ejs';
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import { z } from 'zod';
 import { VIEWS_DIR } from '../../paths';
-import { etpaySimLang, etpaySimTexts, formatEtpayAmount, type EtpaySimLang } from './i18n';
+import { simLang, type SimLang } from '../i18n';
+import { etpaySimTexts, formatEtpayAmount } from './i18n';
 import {
   EtpaySimulatorState,
   SIM_BANKS,
@@ -227,7 +228,7 @@ export function createEtpaySimulator(opts: EtpaySimulatorOptions = {}): EtpaySim
   async function render(
     res: Response,
     view: string,
-    lang: EtpaySimLang,
+    lang: SimLang,
     data: Record<string, unknown>,
     status = 200,
     formTargets: (string | undefined)[] = [],
@@ -260,7 +261,7 @@ export function createEtpaySimulator(opts: EtpaySimulatorOptions = {}): EtpaySim
       .send(html);
   }
 
-  const errorPage = (res: Response, lang: EtpaySimLang, status: number, message: string) =>
+  const errorPage = (res: Response, lang: SimLang, status: number, message: string) =>
     render(res, 'error', lang, { message }, status);
 
   const funnelData = (session: SimSession) => ({
@@ -286,7 +287,7 @@ export function createEtpaySimulator(opts: EtpaySimulatorOptions = {}): EtpaySim
   pmt.use(express.urlencoded({ extended: false, limit: '10kb' }));
 
   pmt.get('/session/:token', async (req, res) => {
-    const lang = etpaySimLang(req.query.lang);
+    const lang = simLang(req.query.lang);
     const session = state.session(req.params.token);
     if (!session) return errorPage(res, lang, 404, etpaySimTexts(lang).sessionNotFound);
     if (state.isPaid(session)) {
@@ -300,7 +301,7 @@ export function createEtpaySimulator(opts: EtpaySimulatorOptions = {}): EtpaySim
 
   pmt.post('/session/:token', async (req, res) => {
     const parsed = actionSchema.safeParse(req.body ?? {});
-    const lang = etpaySimLang(parsed.success ? parsed.data.lang : req.query.lang);
+    const lang = simLang(parsed.success ? parsed.data.lang : req.query.lang);
     const t = etpaySimTexts(lang);
     const session = state.session(req.params.token);
     if (!session) return errorPage(res, lang, 404, t.sessionNotFound);
