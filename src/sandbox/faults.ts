@@ -1,6 +1,9 @@
+import { z } from 'zod';
+
 /**
  * Fault-injection pieces the simulators share: status and duration checks, waits that closing a
- * simulator cuts short, and the hang/delay knobs of an API (Ecwid's and ETpay's).
+ * simulator cuts short, and the hang/delay knobs of an API (Ecwid's and ETpay's) with their part of
+ * the control API.
  */
 
 /** How a held call ends: it proceeds, or the simulator closed meanwhile and it must not be answered. */
@@ -118,4 +121,36 @@ export class HangDelayKnobs {
     this.hung.release('aborted');
     this.delayed.release('aborted');
   }
+}
+
+/** `failNext` in a control API: how many calls fail, and with which error status (500 by default). */
+export const failNextShape = {
+  count: z.number().int().min(0).max(10_000),
+  status: z.number().int().min(400).max(599).optional(),
+};
+
+/** The control API's `POST /faults` knobs of a HangDelayKnobs simulator; each simulator adds its own. */
+export const hangDelayFaultsShape = {
+  clear: z.boolean().optional(),
+  /** A count, or `{count, status}`. */
+  failNext: z.union([failNextShape.count, z.object(failNextShape)]).optional(),
+  delayMs: z.number().min(0).max(600_000).optional(),
+  hang: z.boolean().optional(),
+};
+
+type HangDelayFaults = z.infer<z.ZodObject<typeof hangDelayFaultsShape>>;
+
+/**
+ * Applies those knobs, `clear` first: one call can reset everything and set new knobs. Queued
+ * failures go before any the caller queues next (their order is the order they hit).
+ */
+export function applyHangDelayFaults(
+  state: HangDelayKnobs & { clearFaults(): void; failNext(n: number, status?: number): void },
+  f: HangDelayFaults,
+): void {
+  if (f.clear) state.clearFaults();
+  if (typeof f.failNext === 'number') state.failNext(f.failNext);
+  else if (f.failNext) state.failNext(f.failNext.count, f.failNext.status);
+  if (f.delayMs !== undefined) state.delayMs = f.delayMs;
+  if (f.hang !== undefined) state.hang = f.hang;
 }

@@ -1,8 +1,11 @@
 import path from 'node:path';
-import ejs from 'ejs';
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import { z } from 'zod';
 import { VIEWS_DIR } from '../../paths';
+import { faultsRoute } from '../control';
+import { failNextShape } from '../faults';
+import { trackMount } from '../mount';
+import { pageRenderer } from '../render';
 import { formatCents, formatDate, simLang, simTexts, type SimTexts } from './i18n';
 import {
   ConektaSimulatorState,
@@ -77,14 +80,6 @@ function isHttpUrl(value: unknown): value is string {
     return u.protocol === 'http:' || u.protocol === 'https:';
   } catch {
     return false;
-  }
-}
-
-function originOf(url: string): string | null {
-  try {
-    return new URL(url).origin;
-  } catch {
-    return null;
   }
 }
 
@@ -314,13 +309,7 @@ export function validateOrder(
 const faultsSchema = z
   .object({
     clear: z.boolean().optional(),
-    failNext: z
-      .object({
-        count: z.number().int().min(0).max(10_000),
-        status: z.number().int().min(400).max(599).optional(),
-        message: z.string().max(500).optional(),
-      })
-      .optional(),
+    failNext: z.object({ ...failNextShape, message: z.string().max(500).optional() }).optional(),
     delayMs: z.number().min(0).max(600_000).optional(),
     loseWebhooks: z.number().int().min(0).max(10_000).optional(),
     duplicateWebhooks: z.number().int().min(0).max(10_000).optional(),
@@ -340,16 +329,7 @@ export function createConektaSimulator(opts: ConektaSimulatorOptions = {}): Cone
   const state = new ConektaSimulatorState(opts);
   if (opts.webhookUrl) state.setWebhookUrl(opts.webhookUrl);
   const router = express.Router();
-  router.use((req, res, next) => {
-    res.locals.conektaBase = req.baseUrl;
-    next();
-  });
-  const mountPath = (res: Response): string => String(res.locals.conektaBase ?? '');
-  const baseUrlOf = (req: Request, res: Response): string =>
-    (opts.publicBaseUrl ?? `${req.protocol}://${req.get('host') ?? '127.0.0.1'}${mountPath(res)}`).replace(
-      /\/+$/,
-      '',
-    );
+  const { mountPath, baseUrlOf } = trackMount(router, opts.publicBaseUrl);
 
   // ---------------------------------------------------------------- REST API
 
@@ -729,38 +709,8 @@ export function createConektaSimulator(opts: ConektaSimulatorOptions = {}): Cone
   const pages = express.Router();
   pages.use(express.urlencoded({ extended: false, limit: '20kb', parameterLimit: 20 }));
 
-  async function render(
-    res: Response,
-    view: string,
-    data: Record<string, unknown>,
-    status = 200,
-    targets: string[] = [],
-  ) {
-    const html = await ejs.renderFile(path.join(SIM_VIEWS, `${view}.ejs`), {
-      formatCents,
-      formatDate,
-      ...data,
-    });
-    const origins = [...new Set(targets.map(originOf).filter((o): o is string => o !== null))];
-    res
-      .status(status)
-      .set({
-        'Content-Type': 'text/html; charset=utf-8',
-        'Cache-Control': 'no-store',
-        // Forms post here and are redirected to the merchant: both must be allowed.
-        'Content-Security-Policy': [
-          "default-src 'none'",
-          "script-src 'self'",
-          "style-src 'self'",
-          "img-src 'self' data:",
-          `form-action 'self'${origins.length ? ` ${origins.join(' ')}` : ''}`,
-          "base-uri 'none'",
-          "frame-ancestors 'none'",
-        ].join('; '),
-        'Referrer-Policy': 'no-referrer',
-      })
-      .send(html);
-  }
+  // Pages whose forms post here and are then redirected to the merchant name its URLs (`formTargets`).
+  const render = pageRenderer(SIM_VIEWS, { formatCents, formatDate });
 
   function pageLang(req: Request, record?: SimOrderRecord): SimLang {
     return typeof req.query.lang === 'string' ? simLang(req.query.lang) : (record?.lang ?? 'es');
@@ -834,7 +784,7 @@ export function createConektaSimulator(opts: ConektaSimulatorOptions = {}): Cone
       'checkout',
       { ...common(req, res, record, lang), methods: checkout.allowed_payment_methods, error },
       status,
-      [checkout.success_url, checkout.failure_url],
+      { formTargets: [checkout.success_url, checkout.failure_url] },
     );
   }
 
@@ -916,7 +866,7 @@ export function createConektaSimulator(opts: ConektaSimulatorOptions = {}): Cone
       'voucher',
       { ...common(req, res, record, lang), voucher, backUrl: back(record, 'success_url') },
       200,
-      [checkout.success_url],
+      { formTargets: [checkout.success_url] },
     );
   });
 
@@ -934,13 +884,7 @@ export function createConektaSimulator(opts: ConektaSimulatorOptions = {}): Cone
   const control = express.Router();
   control.use(express.json({ limit: '100kb' }));
 
-  control.post('/faults', (req, res) => {
-    const parsed = faultsSchema.safeParse(req.body ?? {});
-    if (!parsed.success)
-      return res
-        .status(400)
-        .json({ error: 'invalid faults', issues: parsed.error.issues.map((i) => i.message) });
-    const f = parsed.data;
+  faultsRoute(control, faultsSchema, (f) => {
     if (f.clear) state.clearFaults();
     if (f.failNext) state.failNext(f.failNext.count, f.failNext.status, f.failNext.message);
     if (f.delayMs !== undefined) state.delayMs = f.delayMs;
@@ -951,7 +895,7 @@ export function createConektaSimulator(opts: ConektaSimulatorOptions = {}): Cone
     if (f.dropCharges !== undefined) state.dropNextCharges(f.dropCharges);
     if (f.holdWebhooks === true) state.knobs.holdWebhooks = true;
     if (f.holdWebhooks === false) state.releaseWebhooks();
-    res.json(state.knobs);
+    return state.knobs;
   });
 
   control.get('/faults', (_req, res) => res.json(state.knobs));
@@ -1022,7 +966,7 @@ export function createConektaSimulator(opts: ConektaSimulatorOptions = {}): Cone
         pending: charge.status === 'pending_payment',
       },
       200,
-      record.order.return_url ? [record.order.return_url] : [],
+      { formTargets: [record.order.return_url] },
     );
   });
 

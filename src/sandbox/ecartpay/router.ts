@@ -1,8 +1,11 @@
 import path from 'node:path';
-import ejs from 'ejs';
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import { z } from 'zod';
 import { VIEWS_DIR } from '../../paths';
+import { faultsRoute } from '../control';
+import { failNextShape } from '../faults';
+import { trackMount } from '../mount';
+import { pageRenderer } from '../render';
 import { formatAmount, simLang, simTexts, type SimLang } from './i18n';
 import {
   DEMO_ECARTPAY_PRIVATE_KEY,
@@ -102,13 +105,7 @@ const operation = z.enum(ECART_OPERATIONS).optional();
 const faultsSchema = z
   .object({
     clear: z.boolean().optional(),
-    failNext: z
-      .object({
-        count: z.number().int().min(0).max(10_000),
-        status: z.number().int().min(400).max(599).optional(),
-        operation,
-      })
-      .optional(),
+    failNext: z.object({ ...failNextShape, operation }).optional(),
     slowAnswers: z.object({ ms: z.number().min(0).max(600_000), operation }).optional(),
     loseNotifications: z.number().int().min(0).max(10_000).optional(),
     duplicateNotifications: z.number().int().min(0).max(10_000).optional(),
@@ -125,15 +122,6 @@ const faultsSchema = z
 /** Ecart's error shape. */
 function ecartError(res: Response, status: number, message: string): void {
   res.status(status).json({ message, statusCode: status });
-}
-
-function originOf(url: string | undefined): string | null {
-  if (!url) return null;
-  try {
-    return new URL(url).origin;
-  } catch {
-    return null;
-  }
 }
 
 /**
@@ -154,45 +142,10 @@ export function createEcartPaySimulator(opts: EcartPaySimulatorOptions = {}): Ec
   });
   if (opts.tokenTtlMs !== undefined) state.tokenTtlMs = opts.tokenTtlMs;
   const router = express.Router();
-  router.use((req, res, next) => {
-    res.locals.ecartBase = req.baseUrl;
-    next();
-  });
-  const mountPath = (res: Response): string => String(res.locals.ecartBase ?? '');
-  const baseUrlOf = (req: Request, res: Response): string =>
-    (opts.publicBaseUrl ?? `${req.protocol}://${req.get('host') ?? '127.0.0.1'}${mountPath(res)}`).replace(
-      /\/+$/,
-      '',
-    );
+  const { mountPath, baseUrlOf } = trackMount(router, opts.publicBaseUrl);
 
-  async function render(
-    res: Response,
-    view: string,
-    data: Record<string, unknown>,
-    status = 200,
-    formTarget?: string,
-  ): Promise<void> {
-    const html = await ejs.renderFile(path.join(SIM_VIEWS, `${view}.ejs`), { formatAmount, ...data });
-    const target = originOf(formTarget);
-    res
-      .status(status)
-      .set({
-        'Content-Type': 'text/html; charset=utf-8',
-        'Cache-Control': 'no-store',
-        // The pay form posts here and is then redirected to the shop: form-action covers both.
-        'Content-Security-Policy': [
-          "default-src 'none'",
-          "script-src 'self'",
-          "style-src 'self'",
-          "img-src 'self' data:",
-          `form-action 'self'${target ? ` ${target}` : ''}`,
-          "base-uri 'none'",
-          "frame-ancestors 'none'",
-        ].join('; '),
-        'Referrer-Policy': 'no-referrer',
-      })
-      .send(html);
-  }
+  // Pages whose form posts here and is then redirected to the shop name its URL (`formTargets`).
+  const render = pageRenderer(SIM_VIEWS, { formatAmount });
 
   // ---------------------------------------------------------------- REST API
 
@@ -510,7 +463,7 @@ export function createEcartPaySimulator(opts: EcartPaySimulatorOptions = {}): Ec
         statusText: t.statuses[order.status] ?? order.status,
       },
       200,
-      order.redirect_url,
+      { formTargets: [order.redirect_url] },
     );
   }
 
@@ -578,7 +531,7 @@ export function createEcartPaySimulator(opts: EcartPaySimulatorOptions = {}): Ec
         pending: !found.done && found.order.status === 'created',
       },
       200,
-      found.redirectUrl,
+      { formTargets: [found.redirectUrl] },
     );
   });
 
@@ -715,14 +668,7 @@ export function createEcartPaySimulator(opts: EcartPaySimulatorOptions = {}): Ec
   const control = express.Router();
   control.use(express.json({ limit: '100kb' }));
 
-  control.post('/faults', (req, res) => {
-    const parsed = faultsSchema.safeParse(req.body ?? {});
-    if (!parsed.success) {
-      return res
-        .status(400)
-        .json({ error: 'invalid faults', issues: parsed.error.issues.map((i) => i.message) });
-    }
-    const f = parsed.data;
+  faultsRoute(control, faultsSchema, (f) => {
     if (f.clear) state.clearFaults();
     if (f.failNext) state.failNext(f.failNext.count, f.failNext.status, f.failNext.operation);
     if (f.slowAnswers) state.slowAnswers(f.slowAnswers.ms, f.slowAnswers.operation);
@@ -733,7 +679,7 @@ export function createEcartPaySimulator(opts: EcartPaySimulatorOptions = {}): Ec
     if (f.tokenTtlMs !== undefined) state.tokenTtlMs = f.tokenTtlMs;
     if (f.lateAnswers) state.lateAnswers(f.lateAnswers.ms, f.lateAnswers.operation);
     if (f.retryDelaysMs) state.retryDelaysMs = f.retryDelaysMs;
-    res.json(state.faults);
+    return state.faults;
   });
 
   control.get('/faults', (_req, res) => res.json(state.faults));
