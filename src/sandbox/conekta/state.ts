@@ -1,5 +1,8 @@
 import { randomBytes, randomInt, randomUUID } from 'node:crypto';
+import { brandOf } from '../cards';
 import type { SimLang } from '../i18n';
+
+export { brandOf };
 
 /**
  * In-memory state of the Conekta simulator: keys, orders with their hosted checkout and charges,
@@ -272,13 +275,6 @@ export function behaviourOf(number: string): SimCardBehaviour {
   if (number === TEST_CARDS.insufficientFunds) return 'decline';
   if (number === TEST_CARDS.threeDsChallenge) return 'challenge';
   return 'approve';
-}
-
-export function brandOf(number: string): string {
-  if (number.startsWith('4')) return 'visa';
-  if (/^5[1-5]/.test(number) || /^2[2-7]/.test(number)) return 'mastercard';
-  if (/^3[47]/.test(number)) return 'amex';
-  return 'card';
 }
 
 export type CardOutcome =

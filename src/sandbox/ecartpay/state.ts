@@ -1,5 +1,6 @@
 import { createHmac, randomBytes, randomInt } from 'node:crypto';
 import axios from 'axios';
+import { brandOf } from '../cards';
 import { checkFaultStatus, nonNegative, WaitList, type HoldOutcome } from '../faults';
 
 /** Keys of the demo merchant (sandbox only: they open nothing real). */
@@ -85,13 +86,6 @@ export function ecartBehaviourOf(number: string): SimEcartBehaviour {
   if (number === '4000000000000127') return 'decline';
   if (number === '4000000000002503' || number === '4000000000002370') return 'challenge';
   return 'approve';
-}
-
-function brandOf(number: string): string {
-  if (number.startsWith('4')) return 'visa';
-  if (/^5[1-5]/.test(number) || /^2[2-7]/.test(number)) return 'mastercard';
-  if (/^3[47]/.test(number)) return 'amex';
-  return 'card';
 }
 
 export interface RecordedCall {
