@@ -12,6 +12,7 @@ import {
   newLogId,
   TEST_CARDS,
   type ConektaStateOptions,
+  type NewOrderInput,
   type SimCharge,
   type SimLang,
   type SimOrderRecord,
@@ -88,34 +89,11 @@ const isInt = (v: unknown, min: number): v is number =>
 const isObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
 
-type ValidOrder = {
-  currency: string;
-  customer_info: Record<string, unknown>;
-  line_items: { name: string; unit_price: number; quantity: number; sku?: string }[];
-  shipping_lines?: { amount: number }[];
-  tax_lines?: { amount: number }[];
-  discount_lines?: { amount: number }[];
-  metadata: Record<string, string | number | boolean | null>;
-  checkout?: {
-    type: 'HostedPayment' | 'Integration';
-    name: string;
-    allowed_payment_methods: string[];
-    success_url: string;
-    failure_url: string;
-    expires_at: number;
-    redirection_time?: number;
-    on_demand_enabled?: boolean;
-  };
-  three_ds_mode?: string;
-  return_url?: string;
-  amount: number;
-};
-
 /** Validates `POST /orders` as Conekta does (the parts the simulator models) and computes the amount. */
 export function validateOrder(
   body: unknown,
   nowSeconds: number,
-): { ok: true; value: ValidOrder } | { ok: false; details: Detail[] } {
+): { ok: true; value: NewOrderInput } | { ok: false; details: Detail[] } {
   const details: Detail[] = [];
   const bad = (param: string, es: string, en: string) =>
     details.push({
@@ -225,7 +203,7 @@ export function validateOrder(
     }
   }
 
-  let checkout: ValidOrder['checkout'];
+  let checkout: NewOrderInput['checkout'];
   if (body.checkout !== undefined) {
     const c = body.checkout;
     if (!isObject(c)) {
@@ -297,7 +275,7 @@ export function validateOrder(
       ...(shipping ? { shipping_lines: shipping } : {}),
       ...(tax ? { tax_lines: tax } : {}),
       ...(discount ? { discount_lines: discount } : {}),
-      metadata: metadata as ValidOrder['metadata'],
+      metadata: metadata as NewOrderInput['metadata'],
       ...(checkout ? { checkout } : {}),
       ...(typeof body.three_ds_mode === 'string' ? { three_ds_mode: body.three_ds_mode } : {}),
       ...(typeof body.return_url === 'string' ? { return_url: body.return_url } : {}),
@@ -405,6 +383,21 @@ export function createConektaSimulator(opts: ConektaSimulatorOptions = {}): Cone
         en: `The order ${id} was not found.`,
       },
     ]);
+  }
+
+  /** `gate`, then the order of the path if this key may read it: null when already answered (404 included). */
+  async function gateOrder(
+    req: Request,
+    res: Response,
+  ): Promise<{ lang: SimLang; record: SimOrderRecord } | null> {
+    const key = await gate(req, res);
+    if (key === null) return null;
+    const lang = requestLang(req);
+    const id = String(req.params.id);
+    const record = state.getOrder(id);
+    if (record && state.canRead(record, key)) return { lang, record };
+    orderNotFound(res, lang, id);
+    return null;
   }
 
   api.post('/orders', async (req, res) => {
@@ -526,11 +519,9 @@ export function createConektaSimulator(opts: ConektaSimulatorOptions = {}): Cone
   });
 
   api.post('/orders/:id/charges', async (req, res) => {
-    const key = await gate(req, res);
-    if (key === null) return;
-    const lang = requestLang(req);
-    const record = state.getOrder(req.params.id);
-    if (!record || !state.canRead(record, key)) return orderNotFound(res, lang, req.params.id);
+    const found = await gateOrder(req, res);
+    if (!found) return;
+    const { lang, record } = found;
     const body = isObject(req.body) ? req.body : {};
     const method = isObject(body.payment_method) ? body.payment_method : {};
     if (method.type !== 'card' || typeof method.payment_source_id !== 'string') {
@@ -583,11 +574,9 @@ export function createConektaSimulator(opts: ConektaSimulatorOptions = {}): Cone
   // Cancels an order that was not paid (Conekta's `POST /orders/{id}/cancel`): a paid (or refunded)
   // order cannot be cancelled (428); a cancelled order can no longer be charged.
   api.post('/orders/:id/cancel', async (req, res) => {
-    const key = await gate(req, res);
-    if (key === null) return;
-    const lang = requestLang(req);
-    const record = state.getOrder(req.params.id);
-    if (!record || !state.canRead(record, key)) return orderNotFound(res, lang, req.params.id);
+    const found = await gateOrder(req, res);
+    if (!found) return;
+    const { lang, record } = found;
     if (!state.cancel(record)) {
       const status = record.order.payment_status ?? 'unknown';
       return conektaError(res, 428, lang, [
@@ -603,19 +592,15 @@ export function createConektaSimulator(opts: ConektaSimulatorOptions = {}): Cone
   });
 
   api.get('/orders/:id', async (req, res) => {
-    const key = await gate(req, res);
-    if (key === null) return;
-    const record = state.getOrder(req.params.id);
-    if (!record || !state.canRead(record, key)) return orderNotFound(res, requestLang(req), req.params.id);
-    res.json(record.order);
+    const found = await gateOrder(req, res);
+    if (!found) return;
+    res.json(found.record.order);
   });
 
   api.post('/orders/:id/refunds', async (req, res) => {
-    const key = await gate(req, res);
-    if (key === null) return;
-    const lang = requestLang(req);
-    const record = state.getOrder(req.params.id);
-    if (!record || !state.canRead(record, key)) return orderNotFound(res, lang, req.params.id);
+    const found = await gateOrder(req, res);
+    if (!found) return;
+    const { lang, record } = found;
     const body = isObject(req.body) ? req.body : {};
     const reasons = [
       'requested_by_client',
