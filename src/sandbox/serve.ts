@@ -49,3 +49,11 @@ export async function serveOnLoopback(
     },
   };
 }
+
+/** Serves a simulator on loopback; closing it first disposes its state (held calls, timers). */
+export function serveSimulator(
+  sim: { router: Router; state: { dispose(): void } },
+  opts: { port?: number; configure?: (app: Express) => void } = {},
+): Promise<LoopbackServer> {
+  return serveOnLoopback(sim.router, { ...opts, onClose: () => sim.state.dispose() });
+}

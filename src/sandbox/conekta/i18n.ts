@@ -1,10 +1,8 @@
-import type { SimLang } from './state';
+import { formatTwoDecimals, type SimLang } from '../i18n';
+
+export { simLang } from '../i18n';
 
 /** Texts of the simulated Conekta hosted checkout (Spanish by default, English). */
-export function simLang(value: unknown): SimLang {
-  return typeof value === 'string' && value.toLowerCase().startsWith('en') ? 'en' : 'es';
-}
-
 const es = {
   demoBanner: 'Demo / simulador de Conekta: ningún cobro es real',
   brand: 'Conekta (simulador)',
@@ -109,16 +107,7 @@ export function simTexts(lang: SimLang): SimTexts {
 
 /** Centavos for people: `$1,234.50 MXN`. */
 export function formatCents(amount: number, currency: string, lang: SimLang): string {
-  try {
-    return new Intl.NumberFormat(lang === 'en' ? 'en-US' : 'es-MX', {
-      style: 'currency',
-      currency,
-      minimumFractionDigits: 2,
-      maximumFractionDigits: 2,
-    }).format(amount / 100);
-  } catch {
-    return `${(amount / 100).toFixed(2)} ${currency}`;
-  }
+  return formatTwoDecimals(amount / 100, currency, lang);
 }
 
 export function formatDate(seconds: number, lang: SimLang): string {

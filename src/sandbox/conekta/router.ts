@@ -1,14 +1,18 @@
 import path from 'node:path';
-import ejs from 'ejs';
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import { z } from 'zod';
 import { VIEWS_DIR } from '../../paths';
+import { faultsRoute } from '../control';
+import { failNextShape } from '../faults';
+import { trackMount } from '../mount';
+import { pageRenderer } from '../render';
 import { formatCents, formatDate, simLang, simTexts, type SimTexts } from './i18n';
 import {
   ConektaSimulatorState,
   newLogId,
   TEST_CARDS,
   type ConektaStateOptions,
+  type NewOrderInput,
   type SimCharge,
   type SimLang,
   type SimOrderRecord,
@@ -80,47 +84,16 @@ function isHttpUrl(value: unknown): value is string {
   }
 }
 
-function originOf(url: string): string | null {
-  try {
-    return new URL(url).origin;
-  } catch {
-    return null;
-  }
-}
-
 const isInt = (v: unknown, min: number): v is number =>
   typeof v === 'number' && Number.isSafeInteger(v) && v >= min;
 const isObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
 
-type ValidOrder = {
-  currency: string;
-  customer_info: Record<string, unknown>;
-  line_items: { name: string; unit_price: number; quantity: number; sku?: string }[];
-  shipping_lines?: { amount: number }[];
-  tax_lines?: { amount: number }[];
-  discount_lines?: { amount: number }[];
-  metadata: Record<string, string | number | boolean | null>;
-  checkout?: {
-    type: 'HostedPayment' | 'Integration';
-    name: string;
-    allowed_payment_methods: string[];
-    success_url: string;
-    failure_url: string;
-    expires_at: number;
-    redirection_time?: number;
-    on_demand_enabled?: boolean;
-  };
-  three_ds_mode?: string;
-  return_url?: string;
-  amount: number;
-};
-
 /** Validates `POST /orders` as Conekta does (the parts the simulator models) and computes the amount. */
 export function validateOrder(
   body: unknown,
   nowSeconds: number,
-): { ok: true; value: ValidOrder } | { ok: false; details: Detail[] } {
+): { ok: true; value: NewOrderInput } | { ok: false; details: Detail[] } {
   const details: Detail[] = [];
   const bad = (param: string, es: string, en: string) =>
     details.push({
@@ -230,7 +203,7 @@ export function validateOrder(
     }
   }
 
-  let checkout: ValidOrder['checkout'];
+  let checkout: NewOrderInput['checkout'];
   if (body.checkout !== undefined) {
     const c = body.checkout;
     if (!isObject(c)) {
@@ -302,7 +275,7 @@ export function validateOrder(
       ...(shipping ? { shipping_lines: shipping } : {}),
       ...(tax ? { tax_lines: tax } : {}),
       ...(discount ? { discount_lines: discount } : {}),
-      metadata: metadata as ValidOrder['metadata'],
+      metadata: metadata as NewOrderInput['metadata'],
       ...(checkout ? { checkout } : {}),
       ...(typeof body.three_ds_mode === 'string' ? { three_ds_mode: body.three_ds_mode } : {}),
       ...(typeof body.return_url === 'string' ? { return_url: body.return_url } : {}),
@@ -314,13 +287,7 @@ export function validateOrder(
 const faultsSchema = z
   .object({
     clear: z.boolean().optional(),
-    failNext: z
-      .object({
-        count: z.number().int().min(0).max(10_000),
-        status: z.number().int().min(400).max(599).optional(),
-        message: z.string().max(500).optional(),
-      })
-      .optional(),
+    failNext: z.object({ ...failNextShape, message: z.string().max(500).optional() }).optional(),
     delayMs: z.number().min(0).max(600_000).optional(),
     loseWebhooks: z.number().int().min(0).max(10_000).optional(),
     duplicateWebhooks: z.number().int().min(0).max(10_000).optional(),
@@ -340,16 +307,7 @@ export function createConektaSimulator(opts: ConektaSimulatorOptions = {}): Cone
   const state = new ConektaSimulatorState(opts);
   if (opts.webhookUrl) state.setWebhookUrl(opts.webhookUrl);
   const router = express.Router();
-  router.use((req, res, next) => {
-    res.locals.conektaBase = req.baseUrl;
-    next();
-  });
-  const mountPath = (res: Response): string => String(res.locals.conektaBase ?? '');
-  const baseUrlOf = (req: Request, res: Response): string =>
-    (opts.publicBaseUrl ?? `${req.protocol}://${req.get('host') ?? '127.0.0.1'}${mountPath(res)}`).replace(
-      /\/+$/,
-      '',
-    );
+  const { mountPath, baseUrlOf } = trackMount(router, opts.publicBaseUrl);
 
   // ---------------------------------------------------------------- REST API
 
@@ -425,6 +383,21 @@ export function createConektaSimulator(opts: ConektaSimulatorOptions = {}): Cone
         en: `The order ${id} was not found.`,
       },
     ]);
+  }
+
+  /** `gate`, then the order of the path if this key may read it: null when already answered (404 included). */
+  async function gateOrder(
+    req: Request,
+    res: Response,
+  ): Promise<{ lang: SimLang; record: SimOrderRecord } | null> {
+    const key = await gate(req, res);
+    if (key === null) return null;
+    const lang = requestLang(req);
+    const id = String(req.params.id);
+    const record = state.getOrder(id);
+    if (record && state.canRead(record, key)) return { lang, record };
+    orderNotFound(res, lang, id);
+    return null;
   }
 
   api.post('/orders', async (req, res) => {
@@ -546,11 +519,9 @@ export function createConektaSimulator(opts: ConektaSimulatorOptions = {}): Cone
   });
 
   api.post('/orders/:id/charges', async (req, res) => {
-    const key = await gate(req, res);
-    if (key === null) return;
-    const lang = requestLang(req);
-    const record = state.getOrder(req.params.id);
-    if (!record || !state.canRead(record, key)) return orderNotFound(res, lang, req.params.id);
+    const found = await gateOrder(req, res);
+    if (!found) return;
+    const { lang, record } = found;
     const body = isObject(req.body) ? req.body : {};
     const method = isObject(body.payment_method) ? body.payment_method : {};
     if (method.type !== 'card' || typeof method.payment_source_id !== 'string') {
@@ -603,11 +574,9 @@ export function createConektaSimulator(opts: ConektaSimulatorOptions = {}): Cone
   // Cancels an order that was not paid (Conekta's `POST /orders/{id}/cancel`): a paid (or refunded)
   // order cannot be cancelled (428); a cancelled order can no longer be charged.
   api.post('/orders/:id/cancel', async (req, res) => {
-    const key = await gate(req, res);
-    if (key === null) return;
-    const lang = requestLang(req);
-    const record = state.getOrder(req.params.id);
-    if (!record || !state.canRead(record, key)) return orderNotFound(res, lang, req.params.id);
+    const found = await gateOrder(req, res);
+    if (!found) return;
+    const { lang, record } = found;
     if (!state.cancel(record)) {
       const status = record.order.payment_status ?? 'unknown';
       return conektaError(res, 428, lang, [
@@ -623,19 +592,15 @@ export function createConektaSimulator(opts: ConektaSimulatorOptions = {}): Cone
   });
 
   api.get('/orders/:id', async (req, res) => {
-    const key = await gate(req, res);
-    if (key === null) return;
-    const record = state.getOrder(req.params.id);
-    if (!record || !state.canRead(record, key)) return orderNotFound(res, requestLang(req), req.params.id);
-    res.json(record.order);
+    const found = await gateOrder(req, res);
+    if (!found) return;
+    res.json(found.record.order);
   });
 
   api.post('/orders/:id/refunds', async (req, res) => {
-    const key = await gate(req, res);
-    if (key === null) return;
-    const lang = requestLang(req);
-    const record = state.getOrder(req.params.id);
-    if (!record || !state.canRead(record, key)) return orderNotFound(res, lang, req.params.id);
+    const found = await gateOrder(req, res);
+    if (!found) return;
+    const { lang, record } = found;
     const body = isObject(req.body) ? req.body : {};
     const reasons = [
       'requested_by_client',
@@ -729,38 +694,8 @@ export function createConektaSimulator(opts: ConektaSimulatorOptions = {}): Cone
   const pages = express.Router();
   pages.use(express.urlencoded({ extended: false, limit: '20kb', parameterLimit: 20 }));
 
-  async function render(
-    res: Response,
-    view: string,
-    data: Record<string, unknown>,
-    status = 200,
-    targets: string[] = [],
-  ) {
-    const html = await ejs.renderFile(path.join(SIM_VIEWS, `${view}.ejs`), {
-      formatCents,
-      formatDate,
-      ...data,
-    });
-    const origins = [...new Set(targets.map(originOf).filter((o): o is string => o !== null))];
-    res
-      .status(status)
-      .set({
-        'Content-Type': 'text/html; charset=utf-8',
-        'Cache-Control': 'no-store',
-        // Forms post here and are redirected to the merchant: both must be allowed.
-        'Content-Security-Policy': [
-          "default-src 'none'",
-          "script-src 'self'",
-          "style-src 'self'",
-          "img-src 'self' data:",
-          `form-action 'self'${origins.length ? ` ${origins.join(' ')}` : ''}`,
-          "base-uri 'none'",
-          "frame-ancestors 'none'",
-        ].join('; '),
-        'Referrer-Policy': 'no-referrer',
-      })
-      .send(html);
-  }
+  // Pages whose forms post here and are then redirected to the merchant name its URLs (`formTargets`).
+  const render = pageRenderer(SIM_VIEWS, { formatCents, formatDate });
 
   function pageLang(req: Request, record?: SimOrderRecord): SimLang {
     return typeof req.query.lang === 'string' ? simLang(req.query.lang) : (record?.lang ?? 'es');
@@ -834,7 +769,7 @@ export function createConektaSimulator(opts: ConektaSimulatorOptions = {}): Cone
       'checkout',
       { ...common(req, res, record, lang), methods: checkout.allowed_payment_methods, error },
       status,
-      [checkout.success_url, checkout.failure_url],
+      { formTargets: [checkout.success_url, checkout.failure_url] },
     );
   }
 
@@ -916,7 +851,7 @@ export function createConektaSimulator(opts: ConektaSimulatorOptions = {}): Cone
       'voucher',
       { ...common(req, res, record, lang), voucher, backUrl: back(record, 'success_url') },
       200,
-      [checkout.success_url],
+      { formTargets: [checkout.success_url] },
     );
   });
 
@@ -934,13 +869,7 @@ export function createConektaSimulator(opts: ConektaSimulatorOptions = {}): Cone
   const control = express.Router();
   control.use(express.json({ limit: '100kb' }));
 
-  control.post('/faults', (req, res) => {
-    const parsed = faultsSchema.safeParse(req.body ?? {});
-    if (!parsed.success)
-      return res
-        .status(400)
-        .json({ error: 'invalid faults', issues: parsed.error.issues.map((i) => i.message) });
-    const f = parsed.data;
+  faultsRoute(control, faultsSchema, (f) => {
     if (f.clear) state.clearFaults();
     if (f.failNext) state.failNext(f.failNext.count, f.failNext.status, f.failNext.message);
     if (f.delayMs !== undefined) state.delayMs = f.delayMs;
@@ -951,7 +880,7 @@ export function createConektaSimulator(opts: ConektaSimulatorOptions = {}): Cone
     if (f.dropCharges !== undefined) state.dropNextCharges(f.dropCharges);
     if (f.holdWebhooks === true) state.knobs.holdWebhooks = true;
     if (f.holdWebhooks === false) state.releaseWebhooks();
-    res.json(state.knobs);
+    return state.knobs;
   });
 
   control.get('/faults', (_req, res) => res.json(state.knobs));
@@ -1022,7 +951,7 @@ export function createConektaSimulator(opts: ConektaSimulatorOptions = {}): Cone
         pending: charge.status === 'pending_payment',
       },
       200,
-      record.order.return_url ? [record.order.return_url] : [],
+      { formTargets: [record.order.return_url] },
     );
   });
 

@@ -1,5 +1,5 @@
 import { createConektaSimulator, type ConektaSimulatorOptions } from './router';
-import { serveOnLoopback } from '../serve';
+import { serveSimulator } from '../serve';
 import type { ConektaSimulatorState } from './state';
 
 export interface RunningConektaSimulator {
@@ -17,15 +17,11 @@ export async function startConektaSimulator(
   opts: ConektaSimulatorOptions & { port?: number } = {},
 ): Promise<RunningConektaSimulator> {
   const sim = createConektaSimulator(opts);
-  const served = await serveOnLoopback(sim.router, {
-    ...(opts.port !== undefined ? { port: opts.port } : {}),
-    onClose: () => sim.state.dispose(),
-  });
-  const { url } = served;
+  const { url, close } = await serveSimulator(sim, { port: opts.port });
   return {
     url,
     setWebhookUrl: sim.setWebhookUrl,
     state: sim.state,
-    close: served.close,
+    close,
   };
 }

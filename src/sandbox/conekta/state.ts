@@ -1,4 +1,8 @@
 import { randomBytes, randomInt, randomUUID } from 'node:crypto';
+import { brandOf } from '../cards';
+import type { SimLang } from '../i18n';
+
+export { brandOf };
 
 /**
  * In-memory state of the Conekta simulator: keys, orders with their hosted checkout and charges,
@@ -6,7 +10,7 @@ import { randomBytes, randomInt, randomUUID } from 'node:crypto';
  * turn (API failures and slow answers; lost, duplicated, held or delayed webhooks; expiry).
  */
 
-export type SimLang = 'es' | 'en';
+export type { SimLang };
 
 export type SimChargeStatus =
   'paid' | 'pending_payment' | 'declined' | 'expired' | 'refunded' | 'partially_refunded';
@@ -273,11 +277,21 @@ export function behaviourOf(number: string): SimCardBehaviour {
   return 'approve';
 }
 
-export function brandOf(number: string): string {
-  if (number.startsWith('4')) return 'visa';
-  if (/^5[1-5]/.test(number) || /^2[2-7]/.test(number)) return 'mastercard';
-  if (/^3[47]/.test(number)) return 'amex';
-  return 'card';
+/** An order as `POST /orders` validated it, its amount computed (the router checks, the state creates). */
+export interface NewOrderInput {
+  amount: number;
+  currency: string;
+  customer_info: Record<string, unknown>;
+  line_items: { name: string; unit_price: number; quantity: number; sku?: string }[];
+  shipping_lines?: { amount: number }[];
+  tax_lines?: { amount: number }[];
+  discount_lines?: { amount: number }[];
+  metadata: Record<string, string | number | boolean | null>;
+  checkout?: Omit<SimCheckout, 'id' | 'object' | 'status' | 'url' | 'livemode'> & {
+    on_demand_enabled?: boolean;
+  };
+  three_ds_mode?: string;
+  return_url?: string;
 }
 
 export type CardOutcome =
@@ -366,24 +380,7 @@ export class ConektaSimulatorState {
 
   // ---------------------------------------------------------------- orders
 
-  createOrder(input: {
-    key: string;
-    lang: SimLang;
-    baseUrl: string;
-    amount: number;
-    currency: string;
-    customer_info: Record<string, unknown>;
-    line_items: { name: string; unit_price: number; quantity: number; sku?: string }[];
-    shipping_lines?: { amount: number }[];
-    tax_lines?: { amount: number }[];
-    discount_lines?: { amount: number }[];
-    metadata: Record<string, string | number | boolean | null>;
-    checkout?: Omit<SimCheckout, 'id' | 'object' | 'status' | 'url' | 'livemode'> & {
-      on_demand_enabled?: boolean;
-    };
-    three_ds_mode?: string;
-    return_url?: string;
-  }): SimOrderJson {
+  createOrder(input: NewOrderInput & { key: string; lang: SimLang; baseUrl: string }): SimOrderJson {
     const livemode = this.keys.get(input.key) ?? false;
     const now = this.seconds();
     const id = `ord_${alnum(17)}`;
@@ -484,6 +481,16 @@ export class ConektaSimulatorState {
     return charge;
   }
 
+  /** A card the bank declines for insufficient funds (typed or saved), with its `order.declined` event. */
+  private decline(record: SimOrderRecord, method: SimCardMethod): { kind: 'declined'; charge: SimCharge } {
+    const charge = this.newCharge(record.order, 'declined', method);
+    charge.failure_code = 'insufficient_funds';
+    charge.failure_message = record.lang === 'en' ? 'Insufficient funds.' : 'Fondos insuficientes.';
+    const previous = this.setStatus(record, 'declined');
+    this.emit(record, 'order.declined', previous);
+    return { kind: 'declined', charge };
+  }
+
   /** A card typed into the hosted page. Only the last four digits are kept. */
   payWithCard(record: SimOrderRecord, cardNumber: string, holder: string): CardOutcome {
     const order = record.order;
@@ -501,14 +508,7 @@ export class ConektaSimulatorState {
       name: holder.slice(0, 100),
       country: 'MX',
     };
-    if (number === TEST_CARDS.insufficientFunds) {
-      const charge = this.newCharge(order, 'declined', method);
-      charge.failure_code = 'insufficient_funds';
-      charge.failure_message = record.lang === 'en' ? 'Insufficient funds.' : 'Fondos insuficientes.';
-      const previous = this.setStatus(record, 'declined');
-      this.emit(record, 'order.declined', previous);
-      return { kind: 'declined', charge };
-    }
+    if (number === TEST_CARDS.insufficientFunds) return this.decline(record, method);
     const charge = this.newCharge(order, 'paid', method);
     if (order.checkout) order.checkout.status = 'Finalized';
     const previous = this.setStatus(record, 'paid');
@@ -621,14 +621,7 @@ export class ConektaSimulatorState {
       country: 'MX',
     };
     const behaviour = owner.behaviours.get(sourceId) ?? 'approve';
-    if (behaviour === 'decline') {
-      const charge = this.newCharge(order, 'declined', method);
-      charge.failure_code = 'insufficient_funds';
-      charge.failure_message = record.lang === 'en' ? 'Insufficient funds.' : 'Fondos insuficientes.';
-      const previous = this.setStatus(record, 'declined');
-      this.emit(record, 'order.declined', previous);
-      return { kind: 'declined', charge };
-    }
+    if (behaviour === 'decline') return this.decline(record, method);
     if (behaviour === 'challenge') {
       const charge = this.newCharge(order, 'pending_payment', method);
       this.setStatus(record, 'pending_payment');
@@ -727,23 +720,26 @@ export class ConektaSimulatorState {
 
   /** Expires an unpaid order now (checkout and pending vouchers), with its `order.expired` event. */
   expire(record: SimOrderRecord): boolean {
-    const s = record.order.payment_status;
-    if (s !== undefined && s !== 'pending_payment' && s !== 'declined') return false;
-    for (const c of record.order.charges.data) if (c.status === 'pending_payment') c.status = 'expired';
-    if (record.order.checkout) record.order.checkout.status = 'Expired';
-    const previous = this.setStatus(record, 'expired');
-    this.emit(record, 'order.expired', previous);
-    return true;
+    return this.closeUnpaid(record, 'expired', 'Expired');
   }
 
   /** Cancels an unpaid order, with its `order.canceled` event. */
   cancel(record: SimOrderRecord): boolean {
+    return this.closeUnpaid(record, 'canceled', 'Canceled');
+  }
+
+  /** Ends an order nobody paid: pending vouchers expire, and its `order.<status>` event goes out. */
+  private closeUnpaid(
+    record: SimOrderRecord,
+    status: 'expired' | 'canceled',
+    checkoutStatus: 'Expired' | 'Canceled',
+  ): boolean {
     const s = record.order.payment_status;
     if (s !== undefined && s !== 'pending_payment' && s !== 'declined') return false;
     for (const c of record.order.charges.data) if (c.status === 'pending_payment') c.status = 'expired';
-    if (record.order.checkout) record.order.checkout.status = 'Canceled';
-    const previous = this.setStatus(record, 'canceled');
-    this.emit(record, 'order.canceled', previous);
+    if (record.order.checkout) record.order.checkout.status = checkoutStatus;
+    const previous = this.setStatus(record, status);
+    this.emit(record, `order.${status}`, previous);
     return true;
   }
 

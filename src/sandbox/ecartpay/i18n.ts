@@ -1,10 +1,8 @@
+import type { SimLang } from '../i18n';
+
+export { formatTwoDecimals as formatAmount, simLang, type SimLang } from '../i18n';
+
 /** Texts of the Ecart Pay simulator's pay page (Spanish by default, English). */
-export type SimLang = 'es' | 'en';
-
-export function simLang(value: unknown): SimLang {
-  return typeof value === 'string' && value.toLowerCase().startsWith('en') ? 'en' : 'es';
-}
-
 const es = {
   banner: 'Ecart Pay sandbox (simulador): ningún cobro es real',
   brand: 'Ecart Pay',
@@ -105,18 +103,4 @@ export type SimTexts = typeof es;
 
 export function simTexts(lang: SimLang): SimTexts {
   return lang === 'en' ? en : es;
-}
-
-/** Amounts for people, in the page's language. */
-export function formatAmount(amount: number, currency: string, lang: SimLang): string {
-  try {
-    return new Intl.NumberFormat(lang === 'en' ? 'en-US' : 'es-MX', {
-      style: 'currency',
-      currency,
-      minimumFractionDigits: 2,
-      maximumFractionDigits: 2,
-    }).format(amount);
-  } catch {
-    return `${amount.toFixed(2)} ${currency}`;
-  }
 }

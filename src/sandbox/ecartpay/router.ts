@@ -1,8 +1,11 @@
 import path from 'node:path';
-import ejs from 'ejs';
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import { z } from 'zod';
 import { VIEWS_DIR } from '../../paths';
+import { faultsRoute } from '../control';
+import { failNextShape } from '../faults';
+import { trackMount } from '../mount';
+import { pageRenderer } from '../render';
 import { formatAmount, simLang, simTexts, type SimLang } from './i18n';
 import {
   DEMO_ECARTPAY_PRIVATE_KEY,
@@ -36,6 +39,9 @@ export interface EcartPaySimulator {
   router: Router;
   state: EcartPaySimulatorState;
 }
+
+/** A merchant API call under way: its record and the merchant its token belongs to. */
+type OpenCall = { record: RecordedCall; merchant: string };
 
 /** Currencies Ecart Pay's API lists. */
 const CURRENCIES = [
@@ -102,13 +108,7 @@ const operation = z.enum(ECART_OPERATIONS).optional();
 const faultsSchema = z
   .object({
     clear: z.boolean().optional(),
-    failNext: z
-      .object({
-        count: z.number().int().min(0).max(10_000),
-        status: z.number().int().min(400).max(599).optional(),
-        operation,
-      })
-      .optional(),
+    failNext: z.object({ ...failNextShape, operation }).optional(),
     slowAnswers: z.object({ ms: z.number().min(0).max(600_000), operation }).optional(),
     loseNotifications: z.number().int().min(0).max(10_000).optional(),
     duplicateNotifications: z.number().int().min(0).max(10_000).optional(),
@@ -125,15 +125,6 @@ const faultsSchema = z
 /** Ecart's error shape. */
 function ecartError(res: Response, status: number, message: string): void {
   res.status(status).json({ message, statusCode: status });
-}
-
-function originOf(url: string | undefined): string | null {
-  if (!url) return null;
-  try {
-    return new URL(url).origin;
-  } catch {
-    return null;
-  }
 }
 
 /**
@@ -154,45 +145,13 @@ export function createEcartPaySimulator(opts: EcartPaySimulatorOptions = {}): Ec
   });
   if (opts.tokenTtlMs !== undefined) state.tokenTtlMs = opts.tokenTtlMs;
   const router = express.Router();
-  router.use((req, res, next) => {
-    res.locals.ecartBase = req.baseUrl;
-    next();
-  });
-  const mountPath = (res: Response): string => String(res.locals.ecartBase ?? '');
-  const baseUrlOf = (req: Request, res: Response): string =>
-    (opts.publicBaseUrl ?? `${req.protocol}://${req.get('host') ?? '127.0.0.1'}${mountPath(res)}`).replace(
-      /\/+$/,
-      '',
-    );
+  const { mountPath, baseUrlOf } = trackMount(router, opts.publicBaseUrl);
 
-  async function render(
-    res: Response,
-    view: string,
-    data: Record<string, unknown>,
-    status = 200,
-    formTarget?: string,
-  ): Promise<void> {
-    const html = await ejs.renderFile(path.join(SIM_VIEWS, `${view}.ejs`), { formatAmount, ...data });
-    const target = originOf(formTarget);
-    res
-      .status(status)
-      .set({
-        'Content-Type': 'text/html; charset=utf-8',
-        'Cache-Control': 'no-store',
-        // The pay form posts here and is then redirected to the shop: form-action covers both.
-        'Content-Security-Policy': [
-          "default-src 'none'",
-          "script-src 'self'",
-          "style-src 'self'",
-          "img-src 'self' data:",
-          `form-action 'self'${target ? ` ${target}` : ''}`,
-          "base-uri 'none'",
-          "frame-ancestors 'none'",
-        ].join('; '),
-        'Referrer-Policy': 'no-referrer',
-      })
-      .send(html);
-  }
+  // Pages whose form posts here and is then redirected to the shop name its URL (`formTargets`).
+  const render = pageRenderer(SIM_VIEWS, { formatAmount });
+
+  const errorPage = (res: Response, lang: SimLang, status: number): Promise<void> =>
+    render(res, 'error', { lang, t: simTexts(lang), base: mountPath(res) }, status);
 
   // ---------------------------------------------------------------- REST API
 
@@ -218,16 +177,54 @@ export function createEcartPaySimulator(opts: EcartPaySimulatorOptions = {}): Ec
     res.status(status).json(body);
   }
 
+  /** An answer in Ecart's error shape. */
+  function refuse(res: Response, record: RecordedCall, status: number, message: string): void {
+    answer(res, record, status, { message, statusCode: status });
+  }
+
   /** The merchant of the raw token in `Authorization`, or a 401 already sent. */
   function authorize(req: Request, res: Response, record: RecordedCall): string | null {
     const checked = state.checkToken(req.get('authorization'));
     if (checked.ok) return checked.merchant;
     record.auth = checked.auth;
-    answer(res, record, 401, {
-      message: checked.auth === 'expired' ? 'Token expired' : 'Unauthorized',
-      statusCode: 401,
-    });
+    refuse(res, record, 401, checked.auth === 'expired' ? 'Token expired' : 'Unauthorized');
     return null;
+  }
+
+  /**
+   * How every merchant call starts: recorded, held or failed as the faults say, then its bearer
+   * token checked. The call's record and merchant, or null when the answer is already given.
+   */
+  async function openCall(
+    req: Request,
+    res: Response,
+    call: { operation: EcartOperation; method: string; path: string; withBody?: boolean },
+  ): Promise<OpenCall | null> {
+    const record = state.recordCall({
+      operation: call.operation,
+      method: call.method,
+      path: call.path,
+      auth: 'ok',
+      ...(call.withBody ? { body: req.body as unknown } : {}),
+    });
+    if (!(await gate(call.operation, res, record))) return null;
+    const merchant = authorize(req, res, record);
+    return merchant === null ? null : { record, merchant };
+  }
+
+  /** The merchant's order, or a 404 already sent. */
+  function ownOrder(res: Response, call: OpenCall, id: string): SimEcartOrder | undefined {
+    const order = state.getOrder(id);
+    if (order && order.merchant === call.merchant) return order;
+    refuse(res, call.record, 404, 'Order not found');
+    return undefined;
+  }
+
+  /** Whether the customer is the merchant's; otherwise a 404 is already sent. */
+  function ownCustomer(res: Response, call: OpenCall, id: string): boolean {
+    if (state.customerOf(call.merchant, id)) return true;
+    refuse(res, call.record, 404, 'Customer not found');
+    return false;
   }
 
   api.post('/authorizations/token', async (req, res) => {
@@ -244,32 +241,29 @@ export function createEcartPaySimulator(opts: EcartPaySimulatorOptions = {}): Ec
     const token = colon > 0 ? state.issueToken(decoded.slice(0, colon), decoded.slice(colon + 1)) : null;
     if (!token) {
       record.auth = match ? 'bad' : 'missing';
-      return answer(res, record, 401, { message: 'Invalid credentials', statusCode: 401 });
+      return refuse(res, record, 401, 'Invalid credentials');
     }
     answer(res, record, 200, { token });
   });
 
   api.post('/orders', async (req, res) => {
-    const record = state.recordCall({
+    const call = await openCall(req, res, {
       operation: 'createOrder',
       method: 'POST',
       path: '/orders',
-      auth: 'ok',
-      body: req.body as unknown,
+      withBody: true,
     });
-    if (!(await gate('createOrder', res, record))) return;
-    const merchant = authorize(req, res, record);
-    if (!merchant) return;
+    if (!call) return;
+    const { record, merchant } = call;
     const parsed = createOrderSchema.safeParse(req.body ?? {});
     if (!parsed.success) {
       const message = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
-      return answer(res, record, 400, { message, statusCode: 400 });
+      return refuse(res, record, 400, message);
     }
     const d = parsed.data;
-    if (d.customer_id !== undefined && !state.customerOf(merchant, d.customer_id))
-      return answer(res, record, 404, { message: 'Customer not found', statusCode: 404 });
+    if (d.customer_id !== undefined && !ownCustomer(res, call, d.customer_id)) return;
     if (d.token !== undefined && (!d.customer_id || !state.cardTokenUsable(merchant, d.customer_id, d.token)))
-      return answer(res, record, 400, { message: 'Invalid or used card token', statusCode: 400 });
+      return refuse(res, record, 400, 'Invalid or used card token');
     const order = state.createOrder(
       merchant,
       {
@@ -302,113 +296,89 @@ export function createEcartPaySimulator(opts: EcartPaySimulatorOptions = {}): Ec
   // ---- saved cards: customers, cards, card tokens, 3-D Secure enrollment
 
   api.post('/customers', async (req, res) => {
-    const record = state.recordCall({
+    const call = await openCall(req, res, {
       operation: 'createCustomer',
       method: 'POST',
       path: '/customers',
-      auth: 'ok',
-      body: req.body as unknown,
+      withBody: true,
     });
-    if (!(await gate('createCustomer', res, record))) return;
-    const merchant = authorize(req, res, record);
-    if (!merchant) return;
+    if (!call) return;
     const parsed = customerSchema.safeParse(req.body ?? {});
-    if (!parsed.success) return answer(res, record, 400, { message: 'Invalid customer', statusCode: 400 });
+    if (!parsed.success) return refuse(res, call.record, 400, 'Invalid customer');
     const d = parsed.data;
-    const customer = state.createCustomer(merchant, {
+    const customer = state.createCustomer(call.merchant, {
       ...(d.first_name ? { first_name: d.first_name } : {}),
       ...(d.last_name ? { last_name: d.last_name } : {}),
       ...(d.email ? { email: d.email } : {}),
       ...(d.phone ? { phone: d.phone } : {}),
       ...(d.user_id ? { user_id: d.user_id } : {}),
     });
-    answer(res, record, 200, customer);
+    answer(res, call.record, 200, customer);
   });
 
   api.get('/customers/:id/cards', async (req, res) => {
-    const record = state.recordCall({
+    const call = await openCall(req, res, {
       operation: 'listCards',
       method: 'GET',
       path: `/customers/${req.params.id}/cards`,
-      auth: 'ok',
     });
-    if (!(await gate('listCards', res, record))) return;
-    const merchant = authorize(req, res, record);
-    if (!merchant) return;
-    if (!state.customerOf(merchant, req.params.id))
-      return answer(res, record, 404, { message: 'Customer not found', statusCode: 404 });
-    answer(res, record, 200, state.cardsOf(req.params.id));
+    if (!call || !ownCustomer(res, call, req.params.id)) return;
+    answer(res, call.record, 200, state.cardsOf(req.params.id));
   });
 
   api.delete('/customers/:id/cards/:cardId', async (req, res) => {
-    const record = state.recordCall({
+    const call = await openCall(req, res, {
       operation: 'deleteCard',
       method: 'DELETE',
       path: `/customers/${req.params.id}/cards/${req.params.cardId}`,
-      auth: 'ok',
     });
-    if (!(await gate('deleteCard', res, record))) return;
-    const merchant = authorize(req, res, record);
-    if (!merchant) return;
-    if (!state.customerOf(merchant, req.params.id))
-      return answer(res, record, 404, { message: 'Customer not found', statusCode: 404 });
+    if (!call || !ownCustomer(res, call, req.params.id)) return;
     const removed = state.removeCard(req.params.id, req.params.cardId);
-    if (!removed) return answer(res, record, 404, { message: 'Card not found', statusCode: 404 });
-    answer(res, record, 200, { ...removed, deleted: true });
+    if (!removed) return refuse(res, call.record, 404, 'Card not found');
+    answer(res, call.record, 200, { ...removed, deleted: true });
   });
 
   api.post('/tokens', async (req, res) => {
-    const record = state.recordCall({
+    const call = await openCall(req, res, {
       operation: 'cardToken',
       method: 'POST',
       path: '/tokens',
-      auth: 'ok',
-      body: req.body as unknown,
+      withBody: true,
     });
-    if (!(await gate('cardToken', res, record))) return;
-    const merchant = authorize(req, res, record);
-    if (!merchant) return;
+    if (!call) return;
+    const { record } = call;
     const body = z
       .object({ id: z.string().max(100), cvc: z.string().max(4).optional() })
       .safeParse(req.body ?? {});
-    if (!body.success) return answer(res, record, 400, { message: 'id is required', statusCode: 400 });
-    const token = state.issueCardToken(merchant, body.data.id, body.data.cvc);
-    if (token === 'not_found')
-      return answer(res, record, 404, { message: 'Card not found', statusCode: 404 });
-    if (token === 'cvc_required')
-      return answer(res, record, 400, { message: 'cvc is required for this card', statusCode: 400 });
-    if (token === 'cvc_invalid') return answer(res, record, 400, { message: 'Invalid cvc', statusCode: 400 });
+    if (!body.success) return refuse(res, record, 400, 'id is required');
+    const token = state.issueCardToken(call.merchant, body.data.id, body.data.cvc);
+    if (token === 'not_found') return refuse(res, record, 404, 'Card not found');
+    if (token === 'cvc_required') return refuse(res, record, 400, 'cvc is required for this card');
+    if (token === 'cvc_invalid') return refuse(res, record, 400, 'Invalid cvc');
     answer(res, record, 200, { token });
   });
 
   // Ecart's customer session for its browser component (pay.js): the component, on Ecart's origin,
   // takes what the shopper types there and gives the merchant's page a single-use card token.
   api.post('/customers/:id/session', async (req, res) => {
-    const record = state.recordCall({
+    const call = await openCall(req, res, {
       operation: 'customerSession',
       method: 'POST',
       path: `/customers/${req.params.id}/session`,
-      auth: 'ok',
     });
-    if (!(await gate('customerSession', res, record))) return;
-    const merchant = authorize(req, res, record);
-    if (!merchant) return;
-    if (!state.customerOf(merchant, req.params.id))
-      return answer(res, record, 404, { message: 'Customer not found', statusCode: 404 });
-    answer(res, record, 200, { id: state.createSession(merchant, req.params.id) });
+    if (!call || !ownCustomer(res, call, req.params.id)) return;
+    answer(res, call.record, 200, { id: state.createSession(call.merchant, req.params.id) });
   });
 
   api.post('/three-d-secure', async (req, res) => {
-    const record = state.recordCall({
+    const call = await openCall(req, res, {
       operation: 'threeDSecure',
       method: 'POST',
       path: '/three-d-secure',
-      auth: 'ok',
-      body: req.body as unknown,
+      withBody: true,
     });
-    if (!(await gate('threeDSecure', res, record))) return;
-    const merchant = authorize(req, res, record);
-    if (!merchant) return;
+    if (!call) return;
+    const { record } = call;
     const body = z
       .object({
         order_id: z.string().max(100),
@@ -416,67 +386,44 @@ export function createEcartPaySimulator(opts: EcartPaySimulatorOptions = {}): Ec
         redirect_url: z.url({ protocol: /^https?$/ }).max(2000),
       })
       .safeParse(req.body ?? {});
-    if (!body.success)
-      return answer(res, record, 400, {
-        message: 'order_id, token and redirect_url are required',
-        statusCode: 400,
-      });
-    const order = state.getOrder(body.data.order_id);
-    if (!order || order.merchant !== merchant)
-      return answer(res, record, 404, { message: 'Order not found', statusCode: 404 });
+    if (!body.success) return refuse(res, record, 400, 'order_id, token and redirect_url are required');
+    const order = ownOrder(res, call, body.data.order_id);
+    if (!order) return;
     if (order.status !== 'created' || !state.tokenPaid(body.data.token, order))
-      return answer(res, record, 400, { message: 'The order cannot be authenticated', statusCode: 400 });
+      return refuse(res, record, 400, 'The order cannot be authenticated');
     const id = state.startThreeDs(order, body.data.redirect_url);
     answer(res, record, 200, { id, url: `${baseUrlOf(req, res)}/three-d-secure/${id}` });
   });
 
   api.get('/orders/:id', async (req, res) => {
-    const record = state.recordCall({
+    const call = await openCall(req, res, {
       operation: 'getOrder',
       method: 'GET',
       path: `/orders/${req.params.id}`,
-      auth: 'ok',
     });
-    if (!(await gate('getOrder', res, record))) return;
-    const merchant = authorize(req, res, record);
-    if (!merchant) return;
-    const order = state.getOrder(req.params.id);
-    if (!order || order.merchant !== merchant)
-      return answer(res, record, 404, { message: 'Order not found', statusCode: 404 });
-    answer(res, record, 200, state.publicOrder(order));
+    const order = call && ownOrder(res, call, req.params.id);
+    if (!call || !order) return;
+    answer(res, call.record, 200, state.publicOrder(order));
   });
 
   api.post('/orders/:id/refund', async (req, res) => {
-    const record = state.recordCall({
+    const call = await openCall(req, res, {
       operation: 'refund',
       method: 'POST',
       path: `/orders/${req.params.id}/refund`,
-      auth: 'ok',
-      body: req.body as unknown,
+      withBody: true,
     });
-    if (!(await gate('refund', res, record))) return;
-    const merchant = authorize(req, res, record);
-    if (!merchant) return;
-    const order = state.getOrder(req.params.id);
-    if (!order || order.merchant !== merchant)
-      return answer(res, record, 404, { message: 'Order not found', statusCode: 404 });
+    const order = call && ownOrder(res, call, req.params.id);
+    if (!call || !order) return;
+    const { record } = call;
     const parsed = refundSchema.safeParse(req.body ?? {});
-    if (!parsed.success) {
-      return answer(res, record, 400, {
-        message: parsed.error.issues.map((i) => i.message).join('; '),
-        statusCode: 400,
-      });
-    }
-    if (order.status !== 'paid' && order.status !== 'partially_refunded') {
-      return answer(res, record, 400, {
-        message: `Order cannot be refunded (status ${order.status})`,
-        statusCode: 400,
-      });
-    }
+    if (!parsed.success)
+      return refuse(res, record, 400, parsed.error.issues.map((i) => i.message).join('; '));
+    if (order.status !== 'paid' && order.status !== 'partially_refunded')
+      return refuse(res, record, 400, `Order cannot be refunded (status ${order.status})`);
     const hundredths = Math.round(parsed.data.amount * 100);
-    if (order.refundedHundredths + hundredths > order.totalHundredths) {
-      return answer(res, record, 400, { message: 'Amount exceeds the refundable amount', statusCode: 400 });
-    }
+    if (order.refundedHundredths + hundredths > order.totalHundredths)
+      return refuse(res, record, 400, 'Amount exceeds the refundable amount');
     state.refund(order, hundredths, parsed.data.reason ?? 'requested');
     answer(res, record, 200, state.publicOrder(order));
   });
@@ -510,24 +457,28 @@ export function createEcartPaySimulator(opts: EcartPaySimulatorOptions = {}): Ec
         statusText: t.statuses[order.status] ?? order.status,
       },
       200,
-      order.redirect_url,
+      { formTargets: [order.redirect_url] },
     );
+  }
+
+  /** After the shopper's choice: back to the shop, or to the order's page when the shop gave no URL. */
+  function leavePage(res: Response, order: SimEcartOrder, lang: SimLang): void {
+    if (order.redirect_url) return res.redirect(303, order.redirect_url);
+    res.redirect(303, `${mountPath(res)}/checkout?id=${encodeURIComponent(order.id)}&lang=${lang}`);
   }
 
   page.get('/', async (req, res) => {
     const lang = simLang(req.query.lang);
     const id = typeof req.query.id === 'string' ? req.query.id : '';
     const order = state.getOrder(id);
-    if (!order) {
-      return render(res, 'error', { lang, t: simTexts(lang), base: mountPath(res) }, 404);
-    }
+    if (!order) return errorPage(res, lang, 404);
     await orderPage(order, lang, res);
   });
 
   page.post('/:id', async (req, res) => {
     const lang = simLang((req.body as { lang?: unknown } | undefined)?.lang);
     const order = state.getOrder(req.params.id);
-    if (!order) return render(res, 'error', { lang, t: simTexts(lang), base: mountPath(res) }, 404);
+    if (!order) return errorPage(res, lang, 404);
     const action = (req.body as { action?: unknown } | undefined)?.action;
     if (action === 'card' && order.customer_id) {
       // A card typed on Ecart's page for a customer order; kept on the customer when asked (last 4 only).
@@ -544,15 +495,13 @@ export function createEcartPaySimulator(opts: EcartPaySimulatorOptions = {}): Ec
           });
         }
       }
-      if (order.redirect_url) return res.redirect(303, order.redirect_url);
-      return res.redirect(303, `${mountPath(res)}/checkout?id=${encodeURIComponent(order.id)}&lang=${lang}`);
+      return leavePage(res, order, lang);
     }
     const next = { approve: 'paid', decline: 'declined', cancel: 'cancelled' }[String(action)];
     if (!next) return orderPage(order, lang, res);
     // Only an order awaiting payment can be paid, declined or cancelled (a second click changes nothing).
     if (order.status === 'created') state.setStatus(order, next);
-    if (order.redirect_url) return res.redirect(303, order.redirect_url);
-    res.redirect(303, `${mountPath(res)}/checkout?id=${encodeURIComponent(order.id)}&lang=${lang}`);
+    leavePage(res, order, lang);
   });
 
   router.use('/checkout', page);
@@ -565,7 +514,7 @@ export function createEcartPaySimulator(opts: EcartPaySimulatorOptions = {}): Ec
   threeDs.get('/:id', async (req, res) => {
     const lang = simLang(req.query.lang);
     const found = state.threeDsOf(req.params.id);
-    if (!found) return render(res, 'error', { lang, t: simTexts(lang), base: mountPath(res) }, 404);
+    if (!found) return errorPage(res, lang, 404);
     await render(
       res,
       'three-d-secure',
@@ -578,17 +527,16 @@ export function createEcartPaySimulator(opts: EcartPaySimulatorOptions = {}): Ec
         pending: !found.done && found.order.status === 'created',
       },
       200,
-      found.redirectUrl,
+      { formTargets: [found.redirectUrl] },
     );
   });
 
   threeDs.post('/:id', async (req, res) => {
     const lang = simLang(req.query.lang);
     const found = state.threeDsOf(req.params.id);
-    if (!found) return render(res, 'error', { lang, t: simTexts(lang), base: mountPath(res) }, 404);
+    if (!found) return errorPage(res, lang, 404);
     const action = (req.body as { action?: unknown } | undefined)?.action;
-    if (action !== 'approve' && action !== 'fail')
-      return render(res, 'error', { lang, t: simTexts(lang), base: mountPath(res) }, 400);
+    if (action !== 'approve' && action !== 'fail') return errorPage(res, lang, 400);
     state.completeThreeDs(req.params.id, action === 'approve');
     res.redirect(303, found.redirectUrl);
   });
@@ -715,14 +663,7 @@ export function createEcartPaySimulator(opts: EcartPaySimulatorOptions = {}): Ec
   const control = express.Router();
   control.use(express.json({ limit: '100kb' }));
 
-  control.post('/faults', (req, res) => {
-    const parsed = faultsSchema.safeParse(req.body ?? {});
-    if (!parsed.success) {
-      return res
-        .status(400)
-        .json({ error: 'invalid faults', issues: parsed.error.issues.map((i) => i.message) });
-    }
-    const f = parsed.data;
+  faultsRoute(control, faultsSchema, (f) => {
     if (f.clear) state.clearFaults();
     if (f.failNext) state.failNext(f.failNext.count, f.failNext.status, f.failNext.operation);
     if (f.slowAnswers) state.slowAnswers(f.slowAnswers.ms, f.slowAnswers.operation);
@@ -733,7 +674,7 @@ export function createEcartPaySimulator(opts: EcartPaySimulatorOptions = {}): Ec
     if (f.tokenTtlMs !== undefined) state.tokenTtlMs = f.tokenTtlMs;
     if (f.lateAnswers) state.lateAnswers(f.lateAnswers.ms, f.lateAnswers.operation);
     if (f.retryDelaysMs) state.retryDelaysMs = f.retryDelaysMs;
-    res.json(state.faults);
+    return state.faults;
   });
 
   control.get('/faults', (_req, res) => res.json(state.faults));

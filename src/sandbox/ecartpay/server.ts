@@ -1,5 +1,5 @@
 import { createEcartPaySimulator, type EcartPaySimulatorOptions } from './router';
-import { serveOnLoopback } from '../serve';
+import { serveSimulator } from '../serve';
 import type { EcartPaySimulatorState } from './state';
 
 export interface RunningEcartPaySimulator {
@@ -17,15 +17,11 @@ export async function startEcartPaySimulator(
   opts: EcartPaySimulatorOptions & { port?: number } = {},
 ): Promise<RunningEcartPaySimulator> {
   const sim = createEcartPaySimulator(opts);
-  const served = await serveOnLoopback(sim.router, {
-    ...(opts.port !== undefined ? { port: opts.port } : {}),
-    onClose: () => sim.state.dispose(),
-  });
-  const { url } = served;
+  const { url, close } = await serveSimulator(sim, { port: opts.port });
   return {
     url,
     apiUrl: `${url}/api`,
     state: sim.state,
-    close: served.close,
+    close,
   };
 }

@@ -1,5 +1,7 @@
 import { createHmac, randomBytes, randomInt } from 'node:crypto';
 import axios from 'axios';
+import { brandOf } from '../cards';
+import { checkFaultStatus, nonNegative, WaitList, type HoldOutcome } from '../faults';
 
 /** Keys of the demo merchant (sandbox only: they open nothing real). */
 export const DEMO_ECARTPAY_PUBLIC_KEY = 'pub_sandbox_ecartpay_demo';
@@ -86,13 +88,6 @@ export function ecartBehaviourOf(number: string): SimEcartBehaviour {
   return 'approve';
 }
 
-function brandOf(number: string): string {
-  if (number.startsWith('4')) return 'visa';
-  if (/^5[1-5]/.test(number) || /^2[2-7]/.test(number)) return 'mastercard';
-  if (/^3[47]/.test(number)) return 'amex';
-  return 'card';
-}
-
 export interface RecordedCall {
   operation: EcartOperation;
   method: string;
@@ -123,7 +118,6 @@ export interface SentNotification {
 }
 
 type Fault = { status: number; operation?: EcartOperation };
-type Timer = { handle: NodeJS.Timeout; resolve?: (outcome: 'go' | 'aborted') => void };
 
 /** Ecart's `x-pay-signature` hex for `{timestamp}.{webhookId}.{JSON.stringify(data)}` (its own code, for the simulator). */
 export function signEcartNotification(
@@ -150,18 +144,6 @@ export function ecartNotificationHeaders(
     'x-pay-webhook-id': webhookId,
     'x-pay-signature': `SHA256=${signEcartNotification(secret, timestamp, webhookId, data)}`,
   };
-}
-
-function checkStatus(status: number): number {
-  if (!Number.isInteger(status) || status < 400 || status > 599) {
-    throw new RangeError(`fault status must be an HTTP error status (400-599), got ${status}`);
-  }
-  return status;
-}
-
-function nonNegative(name: string, value: number): number {
-  if (!Number.isFinite(value) || value < 0) throw new RangeError(`${name} must be a non-negative number`);
-  return value;
 }
 
 /**
@@ -194,7 +176,10 @@ export class EcartPaySimulatorState {
   private late: { ms: number; operation?: EcartOperation } = { ms: 0 };
   private readonly callLog: RecordedCall[] = [];
   private readonly sent: SentNotification[] = [];
-  private readonly timers = new Set<Timer>();
+  /** Scheduled notifications and redeliveries. */
+  private readonly timers = new Set<NodeJS.Timeout>();
+  /** Slow and late answers waiting. */
+  private readonly waits = new WaitList();
   private readonly signingKey = randomBytes(32);
   private faultQueue: Fault[] = [];
   private delay: { ms: number; operation?: EcartOperation } = { ms: 0 };
@@ -536,7 +521,7 @@ export class EcartPaySimulatorState {
 
   /** The next `n` calls (of `operation`, or any) answer `status` with Ecart's error body. */
   failNext(n: number, status = 500, operation?: EcartOperation): void {
-    checkStatus(status);
+    checkFaultStatus(status);
     for (let i = 0; i < n; i += 1) this.faultQueue.push({ status, ...(operation ? { operation } : {}) });
   }
 
@@ -596,19 +581,10 @@ export class EcartPaySimulatorState {
   }
 
   /** Waits `ms` (a slow answer); 'aborted' when the simulator closes meanwhile. */
-  wait(ms: number): Promise<'go' | 'aborted'> {
-    if (this.closed) return Promise.resolve('aborted');
-    if (ms <= 0) return Promise.resolve('go');
-    return new Promise((resolve) => {
-      const timer: Timer = {
-        handle: setTimeout(() => {
-          this.timers.delete(timer);
-          resolve(this.closed ? 'aborted' : 'go');
-        }, ms),
-        resolve,
-      };
-      this.timers.add(timer);
-    });
+  async wait(ms: number): Promise<HoldOutcome> {
+    if (this.closed) return 'aborted';
+    if (ms <= 0) return 'go';
+    return (await this.waits.sleep(ms)) === 'go' && !this.closed ? 'go' : 'aborted';
   }
 
   // ---- notifications ----
@@ -675,16 +651,14 @@ export class EcartPaySimulatorState {
 
   private schedule(ms: number, fn: () => Promise<void>): void {
     this.inFlight += 1;
-    const timer: Timer = {
-      handle: setTimeout(() => {
-        this.timers.delete(timer);
-        if (this.closed) {
-          this.inFlight = Math.max(0, this.inFlight - 1);
-          return;
-        }
-        fn().finally(() => (this.inFlight = Math.max(0, this.inFlight - 1)));
-      }, ms),
-    };
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      if (this.closed) {
+        this.inFlight = Math.max(0, this.inFlight - 1);
+        return;
+      }
+      fn().finally(() => (this.inFlight = Math.max(0, this.inFlight - 1)));
+    }, ms);
     this.timers.add(timer);
   }
 
@@ -738,6 +712,13 @@ export class EcartPaySimulatorState {
 
   // ---- lifecycle ----
 
+  /** Scheduled sends are dropped and waiting answers aborted. */
+  private stopTimers(): void {
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+    this.waits.release('aborted');
+  }
+
   /** Forgets orders, tokens, calls, notifications and faults (merchants and settings stay). */
   reset(): void {
     this.clearFaults();
@@ -751,21 +732,13 @@ export class EcartPaySimulatorState {
     this.threeDs.clear();
     this.callLog.length = 0;
     this.sent.length = 0;
-    for (const t of this.timers) {
-      clearTimeout(t.handle);
-      t.resolve?.('aborted');
-    }
-    this.timers.clear();
+    this.stopTimers();
     this.inFlight = 0;
   }
 
   /** Called when the simulator closes: timers cleared, held answers dropped, nothing more is sent. */
   dispose(): void {
     this.closed = true;
-    for (const t of this.timers) {
-      clearTimeout(t.handle);
-      t.resolve?.('aborted');
-    }
-    this.timers.clear();
+    this.stopTimers();
   }
 }

@@ -1,10 +1,8 @@
+import type { SimLang } from '../i18n';
+
+export { simLang, type SimLang } from '../i18n';
+
 /** Texts of the simulator's storefront pages (Spanish by default, English). */
-export type SimLang = 'es' | 'en';
-
-export function simLang(value: unknown): SimLang {
-  return typeof value === 'string' && value.toLowerCase().startsWith('en') ? 'en' : 'es';
-}
-
 const es = {
   demoBanner: 'Demo / simulador de Ecwid: ninguna compra es real',
   storeTitle: 'Tienda Demo',

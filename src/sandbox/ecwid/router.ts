@@ -1,9 +1,12 @@
 import { encryptEcwidPayload } from '../../ecwid/crypto';
 import path from 'node:path';
-import ejs from 'ejs';
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import { z } from 'zod';
 import { VIEWS_DIR } from '../../paths';
+import { faultsRoute, parseControlBody } from '../control';
+import { applyHangDelayFaults, hangDelayFaultsShape } from '../faults';
+import { trackMount } from '../mount';
+import { pageRenderer } from '../render';
 import { DEMO_CARTS, findCart } from './catalog';
 import { formatAmount, simLang, simTexts, type SimLang } from './i18n';
 import {
@@ -51,14 +54,6 @@ function ecwidError(res: Response, status: number, errorCode: string, errorMessa
   res.status(status).json({ errorMessage, errorCode });
 }
 
-function originOf(url: string): string | null {
-  try {
-    return new URL(url).origin;
-  } catch {
-    return null; // relative: same origin
-  }
-}
-
 /** Public view of an order (no token). */
 export function orderView(order: SimOrder) {
   return {
@@ -81,16 +76,7 @@ export function orderView(order: SimOrder) {
 
 const faultsSchema = z
   .object({
-    clear: z.boolean().optional(),
-    failNext: z
-      .union([
-        z.number().int().min(0).max(10_000),
-        z.object({
-          count: z.number().int().min(0).max(10_000),
-          status: z.number().int().min(400).max(599).optional(),
-        }),
-      ])
-      .optional(),
+    ...hangDelayFaultsShape,
     rateLimitNext: z
       .union([
         z.number().min(0).max(86_400),
@@ -100,8 +86,6 @@ const faultsSchema = z
         }),
       ])
       .optional(),
-    delayMs: z.number().min(0).max(600_000).optional(),
-    hang: z.boolean().optional(),
     failRate: z
       .union([
         z.null(),
@@ -173,46 +157,17 @@ export function createEcwidSimulator(opts: EcwidSimulatorOptions): EcwidSimulato
   const state = new EcwidSimulatorState();
   let paymentUrl = opts.paymentUrl;
   const router = express.Router();
-  // Where the simulator is mounted (nested routers see their own mount path in req.baseUrl).
-  router.use((req, res, next) => {
-    res.locals.simBase = req.baseUrl;
-    next();
-  });
-  const mountPath = (res: Response): string => String(res.locals.simBase ?? '');
-  const baseUrlOf = (req: Request, res: Response): string =>
-    (opts.publicBaseUrl ?? `${req.protocol}://${req.get('host') ?? '127.0.0.1'}${mountPath(res)}`).replace(
-      /\/+$/,
-      '',
-    );
+  const { mountPath, baseUrlOf } = trackMount(router, opts.publicBaseUrl);
 
-  async function render(
+  const page = pageRenderer(SIM_VIEWS, { formatAmount });
+  /** The storefront's checkout form posts to the app's payment URL: form-action allows it. */
+  const render = (
     res: Response,
     view: string,
     data: Record<string, unknown>,
     status = 200,
     frameSrc?: string,
-  ): Promise<void> {
-    const html = await ejs.renderFile(path.join(SIM_VIEWS, `${view}.ejs`), { formatAmount, ...data });
-    const paymentOrigin = originOf(paymentUrl);
-    res
-      .status(status)
-      .set({
-        'Content-Type': 'text/html; charset=utf-8',
-        'Cache-Control': 'no-store',
-        'Content-Security-Policy': [
-          "default-src 'none'",
-          "script-src 'self'",
-          "style-src 'self'",
-          "img-src 'self' data:",
-          `form-action 'self'${paymentOrigin ? ` ${paymentOrigin}` : ''}`,
-          "base-uri 'none'",
-          "frame-ancestors 'none'",
-          ...(frameSrc ? [`frame-src ${frameSrc}`] : []),
-        ].join('; '),
-        'Referrer-Policy': 'no-referrer',
-      })
-      .send(html);
-  }
+  ) => page(res, view, data, status, { formTargets: [paymentUrl], frameSrc });
 
   async function errorPage(res: Response, lang: SimLang, status: number, message: string) {
     await render(res, 'error', { lang, t: simTexts(lang), base: mountPath(res), message }, status);
@@ -353,31 +308,18 @@ export function createEcwidSimulator(opts: EcwidSimulatorOptions): EcwidSimulato
   const control = express.Router();
   control.use(express.json({ limit: '1mb' }));
 
-  control.post('/faults', (req, res) => {
-    const parsed = faultsSchema.safeParse(req.body ?? {});
-    if (!parsed.success) {
-      return res
-        .status(400)
-        .json({ error: 'invalid faults', issues: parsed.error.issues.map((i) => i.message) });
-    }
-    const f = parsed.data;
-    if (f.clear) state.clearFaults();
-    if (f.failNext !== undefined) {
-      if (typeof f.failNext === 'number') state.failNext(f.failNext);
-      else state.failNext(f.failNext.count, f.failNext.status);
-    }
+  faultsRoute(control, faultsSchema, (f) => {
+    applyHangDelayFaults(state, f);
     if (f.rateLimitNext !== undefined) {
       if (typeof f.rateLimitNext === 'number') state.rateLimitNext(f.rateLimitNext);
       else state.rateLimitNext(f.rateLimitNext.retryAfterSeconds, f.rateLimitNext.count);
     }
-    if (f.delayMs !== undefined) state.delayMs = f.delayMs;
     if (f.failRate !== undefined) {
       if (f.failRate === null) state.failRate(0);
       else if (typeof f.failRate === 'number') state.failRate(f.failRate);
       else state.failRate(f.failRate.p, f.failRate.status, f.failRate.seed);
     }
-    if (f.hang !== undefined) state.hang = f.hang;
-    res.json(state.faults);
+    return state.faults;
   });
 
   control.get('/faults', (_req, res) => {
@@ -409,13 +351,8 @@ export function createEcwidSimulator(opts: EcwidSimulatorOptions): EcwidSimulato
 
   /** Creates an order as the storefront would and returns the request (for tests driving a browser). */
   control.post('/orders', (req, res) => {
-    const parsed = controlOrderSchema.safeParse(req.body ?? {});
-    if (!parsed.success) {
-      return res
-        .status(400)
-        .json({ error: 'invalid order', issues: parsed.error.issues.map((i) => i.message) });
-    }
-    const input = parsed.data;
+    const input = parseControlBody(controlOrderSchema, req.body, res, 'invalid order');
+    if (!input) return;
     const storeId = input.storeId ?? DEFAULT_STORE_ID;
     const token = state.ensureStore(storeId, input.token);
     const json = buildPaymentRequest({

@@ -1,7 +1,7 @@
 import express from 'express';
 import { VIEWS_DIR } from '../../paths';
 import { createEcwidSimulator, type EcwidSimulatorOptions } from './router';
-import { serveOnLoopback } from '../serve';
+import { serveSimulator } from '../serve';
 import type { EcwidSimulatorState } from './state';
 
 export interface RunningEcwidSimulator {
@@ -21,22 +21,20 @@ export async function startEcwidSimulator(
   opts: EcwidSimulatorOptions & { port?: number },
 ): Promise<RunningEcwidSimulator> {
   const sim = createEcwidSimulator(opts);
-  const served = await serveOnLoopback(sim.router, {
-    ...(opts.port !== undefined ? { port: opts.port } : {}),
+  const { url, close } = await serveSimulator(sim, {
+    port: opts.port,
     configure: (app) => {
       app.set('view engine', 'ejs');
       app.set('views', VIEWS_DIR);
       app.use(express.json({ limit: '1mb' }));
       app.use(express.urlencoded({ extended: false, limit: '2mb' }));
     },
-    onClose: () => sim.state.dispose(),
   });
-  const { url } = served;
   return {
     url,
     apiUrl: `${url}/api/v3`,
     setPaymentUrl: sim.setPaymentUrl,
     state: sim.state,
-    close: served.close,
+    close,
   };
 }

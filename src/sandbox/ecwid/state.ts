@@ -1,3 +1,4 @@
+import { checkFaultStatus, HangDelayKnobs, nonNegative } from '../faults';
 import type { EcwidOrderJson, EcwidPaymentRequestJson } from './payload';
 import { newStoreToken } from './payload';
 
@@ -72,8 +73,6 @@ export type FaultDecision =
   | { kind: 'fail'; status: number; random: boolean }
   | { kind: 'rate_limit'; retryAfterSeconds: number };
 
-type Waiter = { resolve: (outcome: 'go' | 'aborted') => void; timer?: NodeJS.Timeout };
-
 /** Small seeded PRNG (mulberry32), so `failRate` runs can be replayed exactly. */
 export function seededRandom(seed: number): () => number {
   let a = seed >>> 0;
@@ -90,29 +89,18 @@ function key(storeId: number, referenceTransactionId: string): string {
   return `${storeId}\u0000${referenceTransactionId}`;
 }
 
-function checkStatus(status: number): number {
-  if (!Number.isInteger(status) || status < 400 || status > 599) {
-    throw new RangeError(`fault status must be an HTTP error status (400-599), got ${status}`);
-  }
-  return status;
-}
-
 /**
  * In-memory state of the Ecwid simulator: stores and their tokens, orders, every PUT received, and
- * fault injection for the REST API (`/api/v3/...`).
+ * fault injection for the REST API (`/api/v3/...`): queued and random failures here, hang and delay
+ * from HangDelayKnobs.
  */
-export class EcwidSimulatorState {
+export class EcwidSimulatorState extends HangDelayKnobs {
   /** Tokens each store accepts (normally one; requests built with another token add theirs). */
   private readonly stores = new Map<number, Set<string>>();
   private readonly orders = new Map<string, SimOrder>();
   private readonly recorded: RecordedUpdate[] = [];
   private queue: FaultSnapshot['queued'] = [];
-  private delay = 0;
-  private hanging = false;
   private rate: { p: number; status: number; seed?: number; random: () => number } | null = null;
-  private readonly hung = new Set<Waiter>();
-  private readonly delayed = new Set<Waiter>();
-  private closed = false;
 
   // ---- stores and orders ----
 
@@ -245,15 +233,13 @@ export class EcwidSimulatorState {
 
   /** The next `n` API calls answer `status` (500 by default) with an Ecwid error body. */
   failNext(n: number, status = 500): void {
-    checkStatus(status);
+    checkFaultStatus(status);
     for (let i = 0; i < n; i += 1) this.queue.push({ kind: 'fail', status });
   }
 
   /** The next `n` API calls answer 429 `RATE_LIMITED` with `Retry-After: retryAfterSeconds`. */
   rateLimitNext(retryAfterSeconds: number, n = 1): void {
-    if (!Number.isFinite(retryAfterSeconds) || retryAfterSeconds < 0) {
-      throw new RangeError('retryAfterSeconds must be a non-negative number');
-    }
+    nonNegative('retryAfterSeconds', retryAfterSeconds);
     for (let i = 0; i < n; i += 1) this.queue.push({ kind: 'rate_limit', retryAfterSeconds });
   }
 
@@ -263,7 +249,7 @@ export class EcwidSimulatorState {
    */
   failRate(p: number, status = 500, seed?: number): void {
     if (!(p >= 0 && p <= 1)) throw new RangeError('failRate p must be between 0 and 1');
-    checkStatus(status);
+    checkFaultStatus(status);
     this.rate =
       p === 0
         ? null
@@ -275,39 +261,18 @@ export class EcwidSimulatorState {
           };
   }
 
-  /** Milliseconds every API answer waits before being processed. */
-  get delayMs(): number {
-    return this.delay;
-  }
-
-  set delayMs(ms: number) {
-    if (!Number.isFinite(ms) || ms < 0) throw new RangeError('delayMs must be a non-negative number');
-    this.delay = ms;
-  }
-
-  /** While on, API calls are held unanswered; turning it off lets the held calls proceed. */
-  get hang(): boolean {
-    return this.hanging;
-  }
-
-  set hang(on: boolean) {
-    this.hanging = on;
-    if (!on) this.release(this.hung, 'go');
-  }
-
   /** Removes every fault (held calls proceed). */
   clearFaults(): void {
     this.queue = [];
-    this.delay = 0;
     this.rate = null;
-    this.hang = false;
+    this.clearHangAndDelay();
   }
 
   get faults(): FaultSnapshot {
     return {
       queued: this.queue.map((f) => ({ ...f })),
-      delayMs: this.delay,
-      hang: this.hanging,
+      delayMs: this.delayMs,
+      hang: this.hang,
       failRate: this.rate
         ? {
             p: this.rate.p,
@@ -315,7 +280,7 @@ export class EcwidSimulatorState {
             ...(this.rate.seed === undefined ? {} : { seed: this.rate.seed }),
           }
         : null,
-      held: this.hung.size + this.delayed.size,
+      held: this.heldCalls,
     };
   }
 
@@ -327,30 +292,6 @@ export class EcwidSimulatorState {
     this.recorded.length = 0;
   }
 
-  /**
-   * Waits as the faults say (hang, then delay). Resolves `'aborted'` when the simulator is closed
-   * meanwhile: the caller must then not answer.
-   */
-  async hold(): Promise<'go' | 'aborted'> {
-    if (this.closed) return 'aborted';
-    if (this.hanging) {
-      const outcome = await new Promise<'go' | 'aborted'>((resolve) => this.hung.add({ resolve }));
-      if (outcome === 'aborted') return outcome;
-    }
-    if (this.delay > 0) {
-      const outcome = await new Promise<'go' | 'aborted'>((resolve) => {
-        const waiter: Waiter = { resolve };
-        waiter.timer = setTimeout(() => {
-          this.delayed.delete(waiter);
-          resolve('go');
-        }, this.delay);
-        this.delayed.add(waiter);
-      });
-      if (outcome === 'aborted') return outcome;
-    }
-    return this.closed ? 'aborted' : 'go';
-  }
-
   /** Consumes the next fault for an API call. */
   nextFault(): FaultDecision {
     const queued = this.queue.shift();
@@ -359,20 +300,5 @@ export class EcwidSimulatorState {
     if (this.rate && this.rate.random() < this.rate.p)
       return { kind: 'fail', status: this.rate.status, random: true };
     return { kind: 'none' };
-  }
-
-  /** Called when the simulator closes: held calls are dropped, timers cleared. */
-  dispose(): void {
-    this.closed = true;
-    this.release(this.hung, 'aborted');
-    this.release(this.delayed, 'aborted');
-  }
-
-  private release(waiters: Set<Waiter>, outcome: 'go' | 'aborted'): void {
-    for (const w of [...waiters]) {
-      if (w.timer) clearTimeout(w.timer);
-      waiters.delete(w);
-      w.resolve(outcome);
-    }
   }
 }

@@ -1,10 +1,6 @@
+import type { SimLang } from '../i18n';
+
 /** Texts of the ETpay simulator's pages: Spanish (ETpay's language, the default) and English. */
-export type EtpaySimLang = 'es' | 'en';
-
-export function etpaySimLang(value: unknown): EtpaySimLang {
-  return typeof value === 'string' && value.toLowerCase().startsWith('en') ? 'en' : 'es';
-}
-
 const es = {
   demoBanner: 'Simulador de ETpay (demo): ninguna transferencia es real',
   brand: 'ETpay · simulador',
@@ -67,12 +63,12 @@ const en: typeof es = {
 
 export type EtpaySimTexts = typeof es;
 
-export function etpaySimTexts(lang: EtpaySimLang): EtpaySimTexts {
+export function etpaySimTexts(lang: SimLang): EtpaySimTexts {
   return lang === 'en' ? en : es;
 }
 
 /** `$15.990` (CLP) or `$1,500 MXN`-style display of ETpay's integer amounts. */
-export function formatEtpayAmount(amount: number, currency: string, lang: EtpaySimLang): string {
+export function formatEtpayAmount(amount: number, currency: string, lang: SimLang): string {
   try {
     return new Intl.NumberFormat(lang === 'en' ? 'en-US' : currency === 'MXN' ? 'es-MX' : 'es-CL', {
       style: 'currency',

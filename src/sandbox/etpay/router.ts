@@ -1,9 +1,13 @@
 import path from 'node:path';
-import ejs from 'ejs';
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import { z } from 'zod';
 import { VIEWS_DIR } from '../../paths';
-import { etpaySimLang, etpaySimTexts, formatEtpayAmount, type EtpaySimLang } from './i18n';
+import { faultsRoute } from '../control';
+import { applyHangDelayFaults, hangDelayFaultsShape } from '../faults';
+import { trackMount } from '../mount';
+import { pageRenderer } from '../render';
+import { simLang, type SimLang } from '../i18n';
+import { etpaySimTexts, formatEtpayAmount } from './i18n';
 import {
   EtpaySimulatorState,
   SIM_BANKS,
@@ -74,18 +78,7 @@ const statusQuerySchema = z.object({
 
 const faultsSchema = z
   .object({
-    clear: z.boolean().optional(),
-    failNext: z
-      .union([
-        z.number().int().min(0).max(10_000),
-        z.object({
-          count: z.number().int().min(0).max(10_000),
-          status: z.number().int().min(400).max(599).optional(),
-        }),
-      ])
-      .optional(),
-    delayMs: z.number().min(0).max(600_000).optional(),
-    hang: z.boolean().optional(),
+    ...hangDelayFaultsShape,
     notifications: z
       .object({
         drop: z.number().int().min(0).max(10_000).optional(),
@@ -126,11 +119,7 @@ export function createEtpaySimulator(opts: EtpaySimulatorOptions = {}): EtpaySim
       : {}),
   });
   const router = express.Router();
-  router.use((req, res, next) => {
-    res.locals.etpayBase = req.baseUrl;
-    next();
-  });
-  const mountPath = (res: Response): string => String(res.locals.etpayBase ?? '');
+  const { mountPath } = trackMount(router);
 
   // ---------------------------------------------------------------- API
 
@@ -224,43 +213,19 @@ export function createEtpaySimulator(opts: EtpaySimulatorOptions = {}): EtpaySim
 
   // ---------------------------------------------------------------- Funnel (shopper pages)
 
-  async function render(
+  const page = pageRenderer(SIM_VIEWS, { formatEtpayAmount });
+  /** `formTargets`: the merchant's URLs the funnel's forms are redirected to. */
+  const render = (
     res: Response,
     view: string,
-    lang: EtpaySimLang,
+    lang: SimLang,
     data: Record<string, unknown>,
     status = 200,
     formTargets: (string | undefined)[] = [],
-  ): Promise<void> {
-    const html = await ejs.renderFile(path.join(SIM_VIEWS, `${view}.ejs`), {
-      lang,
-      t: etpaySimTexts(lang),
-      base: mountPath(res),
-      formatEtpayAmount,
-      ...data,
-    });
-    // A form posting here is redirected to the merchant's URLs: form-action must allow their origins.
-    const origins = [...new Set(formTargets.map(originOf).filter((o): o is string => o !== null))];
-    res
-      .status(status)
-      .set({
-        'Content-Type': 'text/html; charset=utf-8',
-        'Cache-Control': 'no-store',
-        'Content-Security-Policy': [
-          "default-src 'none'",
-          "script-src 'self'",
-          "style-src 'self'",
-          "img-src 'self' data:",
-          `form-action 'self'${origins.map((o) => ` ${o}`).join('')}`,
-          "base-uri 'none'",
-          "frame-ancestors 'none'",
-        ].join('; '),
-        'Referrer-Policy': 'no-referrer',
-      })
-      .send(html);
-  }
+  ): Promise<void> =>
+    page(res, view, { lang, t: etpaySimTexts(lang), base: mountPath(res), ...data }, status, { formTargets });
 
-  const errorPage = (res: Response, lang: EtpaySimLang, status: number, message: string) =>
+  const errorPage = (res: Response, lang: SimLang, status: number, message: string) =>
     render(res, 'error', lang, { message }, status);
 
   const funnelData = (session: SimSession) => ({
@@ -286,7 +251,7 @@ export function createEtpaySimulator(opts: EtpaySimulatorOptions = {}): EtpaySim
   pmt.use(express.urlencoded({ extended: false, limit: '10kb' }));
 
   pmt.get('/session/:token', async (req, res) => {
-    const lang = etpaySimLang(req.query.lang);
+    const lang = simLang(req.query.lang);
     const session = state.session(req.params.token);
     if (!session) return errorPage(res, lang, 404, etpaySimTexts(lang).sessionNotFound);
     if (state.isPaid(session)) {
@@ -300,7 +265,7 @@ export function createEtpaySimulator(opts: EtpaySimulatorOptions = {}): EtpaySim
 
   pmt.post('/session/:token', async (req, res) => {
     const parsed = actionSchema.safeParse(req.body ?? {});
-    const lang = etpaySimLang(parsed.success ? parsed.data.lang : req.query.lang);
+    const lang = simLang(parsed.success ? parsed.data.lang : req.query.lang);
     const t = etpaySimTexts(lang);
     const session = state.session(req.params.token);
     if (!session) return errorPage(res, lang, 404, t.sessionNotFound);
@@ -375,21 +340,8 @@ export function createEtpaySimulator(opts: EtpaySimulatorOptions = {}): EtpaySim
     res.status(201).json({ paymentToken: attempt.paymentToken, status: attempt.status });
   });
 
-  control.post('/faults', (req, res) => {
-    const parsed = faultsSchema.safeParse(req.body ?? {});
-    if (!parsed.success) {
-      return res
-        .status(400)
-        .json({ error: 'invalid faults', issues: parsed.error.issues.map((i) => i.message) });
-    }
-    const f = parsed.data;
-    if (f.clear) state.clearFaults();
-    if (f.failNext !== undefined) {
-      if (typeof f.failNext === 'number') state.failNext(f.failNext);
-      else state.failNext(f.failNext.count, f.failNext.status);
-    }
-    if (f.delayMs !== undefined) state.delayMs = f.delayMs;
-    if (f.hang !== undefined) state.hang = f.hang;
+  faultsRoute(control, faultsSchema, (f) => {
+    applyHangDelayFaults(state, f);
     if (f.notifications) {
       const n = f.notifications;
       state.notifications = {
@@ -401,7 +353,7 @@ export function createEtpaySimulator(opts: EtpaySimulatorOptions = {}): EtpaySim
         ...(n.retries !== undefined ? { retries: n.retries } : {}),
       };
     }
-    res.json({ delayMs: state.delayMs, hang: state.hang, notifications: state.notifications });
+    return { delayMs: state.delayMs, hang: state.hang, notifications: state.notifications };
   });
 
   control.post('/notifications/release', async (req, res) => {
@@ -431,13 +383,4 @@ export function createEtpaySimulator(opts: EtpaySimulatorOptions = {}): EtpaySim
     state,
     ...(base ? { apiUrl: `${base}/api`, pmtUrl: `${base}/pmt` } : {}),
   };
-}
-
-function originOf(url: string | undefined): string | null {
-  if (!url) return null;
-  try {
-    return new URL(url).origin;
-  } catch {
-    return null;
-  }
 }

@@ -1,5 +1,5 @@
 import { createEtpaySimulator, type EtpaySimulatorOptions } from './router';
-import { serveOnLoopback } from '../serve';
+import { serveSimulator } from '../serve';
 import type { EtpaySimulatorState } from './state';
 
 export interface RunningEtpaySimulator {
@@ -19,16 +19,12 @@ export async function startEtpaySimulator(
   opts: EtpaySimulatorOptions & { port?: number } = {},
 ): Promise<RunningEtpaySimulator> {
   const sim = createEtpaySimulator(opts);
-  const served = await serveOnLoopback(sim.router, {
-    ...(opts.port !== undefined ? { port: opts.port } : {}),
-    onClose: () => sim.state.dispose(),
-  });
-  const { url } = served;
+  const { url, close } = await serveSimulator(sim, { port: opts.port });
   return {
     url,
     apiUrl: `${url}/api`,
     pmtUrl: `${url}/pmt`,
     state: sim.state,
-    close: served.close,
+    close,
   };
 }

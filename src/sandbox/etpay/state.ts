@@ -1,5 +1,6 @@
 import { randomInt } from 'node:crypto';
 import { SignJWT } from 'jose';
+import { checkFaultStatus, HangDelayKnobs, WaitList } from '../faults';
 
 /** Banks the funnel offers (codes as ETpay's `user_bank_code`). */
 export const SIM_BANKS: Readonly<Record<'CLP' | 'MXN', readonly { code: string; name: string }[]>> = {
@@ -95,8 +96,6 @@ export interface PendingNotification {
   attempt: SimAttempt;
 }
 
-type Waiter = { resolve: (outcome: 'go' | 'aborted') => void; timer?: NodeJS.Timeout };
-
 export interface NotificationKnobs {
   /** The next N notifications are lost (never sent). */
   drop: number;
@@ -119,13 +118,6 @@ const DEFAULT_KNOBS: NotificationKnobs = {
   retries: 2,
   retryDelayMs: 50,
 };
-
-function checkStatus(status: number): number {
-  if (!Number.isInteger(status) || status < 400 || status > 599) {
-    throw new RangeError(`fault status must be an HTTP error status (400-599), got ${status}`);
-  }
-  return status;
-}
 
 /** Random token in ETpay's style (letters and digits). */
 export function simToken(length: number): string {
@@ -170,8 +162,9 @@ export async function signAttempt(session: SimSession, attempt: SimAttempt): Pro
 /**
  * In-memory state of the ETpay simulator: sessions and their attempts, notification deliveries, API
  * calls, and the test knobs (API faults and slow answers; lost, duplicated, delayed or held notifications).
+ * Hang and delay of API calls come from HangDelayKnobs.
  */
-export class EtpaySimulatorState {
+export class EtpaySimulatorState extends HangDelayKnobs {
   readonly merchantCode: string;
   readonly merchantApiToken: string;
   readonly currency: string;
@@ -182,12 +175,8 @@ export class EtpaySimulatorState {
   private readonly inFlight = new Set<Promise<unknown>>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private queue: number[] = [];
-  private delay = 0;
-  private hanging = false;
-  private readonly hung = new Set<Waiter>();
-  private readonly delayed = new Set<Waiter>();
-  private readonly sleepers = new Set<Waiter>();
-  private closed = false;
+  /** Pauses between redeliveries; cut short (and the retries stopped) when the simulator closes. */
+  private readonly sleepers = new WaitList();
   /** Notification knobs (see NotificationKnobs); change them freely in tests. */
   notifications: NotificationKnobs = { ...DEFAULT_KNOBS };
   /** How long an action waits for the app's answer to its notification before redirecting. */
@@ -199,6 +188,7 @@ export class EtpaySimulatorState {
     currency: string;
     notificationTimeoutMs?: number;
   }) {
+    super();
     this.merchantCode = opts.merchantCode;
     this.merchantApiToken = opts.merchantApiToken;
     this.currency = opts.currency;
@@ -358,7 +348,7 @@ export class EtpaySimulatorState {
       if (d.status !== null && d.status >= 200 && d.status < 300) return;
       // A 4xx is the app refusing the notification: ETpay would not insist either.
       if (d.status !== null && d.status < 500) return;
-      await this.sleep(retryDelayMs * 2 ** i);
+      await this.sleepers.sleep(retryDelayMs * 2 ** i);
     }
   }
 
@@ -394,18 +384,6 @@ export class EtpaySimulatorState {
     return record;
   }
 
-  /** A pause between redeliveries; cut short (and the retries stopped) when the simulator closes. */
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const waiter: Waiter = { resolve: () => resolve() };
-      waiter.timer = setTimeout(() => {
-        this.sleepers.delete(waiter);
-        resolve();
-      }, ms);
-      this.sleepers.add(waiter);
-    });
-  }
-
   // ---- API calls and faults ----
 
   recordCall(path: string): SimApiCall {
@@ -420,7 +398,7 @@ export class EtpaySimulatorState {
 
   /** The next `n` API calls answer `status` (500 by default) with `{"message": …}`. */
   failNext(n: number, status = 500): void {
-    checkStatus(status);
+    checkFaultStatus(status);
     for (let i = 0; i < n; i += 1) this.queue.push(status);
   }
 
@@ -429,52 +407,10 @@ export class EtpaySimulatorState {
     return this.queue.shift();
   }
 
-  /** Milliseconds every API answer waits (a slow ETpay). */
-  get delayMs(): number {
-    return this.delay;
-  }
-
-  set delayMs(ms: number) {
-    if (!Number.isFinite(ms) || ms < 0) throw new RangeError('delayMs must be a non-negative number');
-    this.delay = ms;
-  }
-
-  /** While on, API calls are held unanswered; turning it off lets them proceed. */
-  get hang(): boolean {
-    return this.hanging;
-  }
-
-  set hang(on: boolean) {
-    this.hanging = on;
-    if (!on) this.release(this.hung, 'go');
-  }
-
-  /** Waits as the faults say (hang, then delay); 'aborted' when the simulator closed meanwhile. */
-  async hold(): Promise<'go' | 'aborted'> {
-    if (this.closed) return 'aborted';
-    if (this.hanging) {
-      const outcome = await new Promise<'go' | 'aborted'>((resolve) => this.hung.add({ resolve }));
-      if (outcome === 'aborted') return outcome;
-    }
-    if (this.delay > 0) {
-      const outcome = await new Promise<'go' | 'aborted'>((resolve) => {
-        const waiter: Waiter = { resolve };
-        waiter.timer = setTimeout(() => {
-          this.delayed.delete(waiter);
-          resolve('go');
-        }, this.delay);
-        this.delayed.add(waiter);
-      });
-      if (outcome === 'aborted') return outcome;
-    }
-    return this.closed ? 'aborted' : 'go';
-  }
-
   /** Removes every fault and notification knob (held API calls proceed; held notifications are dropped). */
   clearFaults(): void {
     this.queue = [];
-    this.delay = 0;
-    this.hang = false;
+    this.clearHangAndDelay();
     this.notifications = { ...DEFAULT_KNOBS };
     this.held.length = 0;
   }
@@ -490,20 +426,10 @@ export class EtpaySimulatorState {
   }
 
   /** Called on close: held calls dropped, timers cleared, nothing more is sent. */
-  dispose(): void {
-    this.closed = true;
+  override dispose(): void {
+    super.dispose();
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
-    this.release(this.hung, 'aborted');
-    this.release(this.delayed, 'aborted');
-    this.release(this.sleepers, 'aborted');
-  }
-
-  private release(waiters: Set<Waiter>, outcome: 'go' | 'aborted'): void {
-    for (const w of [...waiters]) {
-      if (w.timer) clearTimeout(w.timer);
-      waiters.delete(w);
-      w.resolve(outcome);
-    }
+    this.sleepers.release('aborted');
   }
 }
