@@ -1,70 +1,38 @@
 import request from 'supertest';
 import { createConektaClient } from '../../src/providers/conekta/client';
-import { createConektaProvider } from '../../src/providers/conekta/provider';
 import { ORDER_MARKER } from '../../src/providers/conekta/schemas';
-import { startConektaSimulator, type RunningConektaSimulator } from '../../src/sandbox/conekta/server';
 import type { SimOrderRecord } from '../../src/sandbox/conekta/state';
-import { startEcwidSimulator } from '../../src/sandbox/ecwid/server';
-import { startTestApp, type TestApp } from '../support/app';
-import { openTestDb, testDatabases, type TestDb } from '../support/db';
-import { eventually, paymentFlow } from '../support/flow';
+import { simulatedConekta, type ConektaHarness } from '../support/conekta';
+import { testDatabases } from '../support/db';
+import { eventually } from '../support/flow';
+import { startHarness } from '../support/harness';
 import { CARD_OK, cardFields, get, submit } from '../unit/conekta/helpers';
 
 const KEY = 'key_ConektaAttackProbe51d0b2';
 const OTHER_ACCOUNT_KEY = 'key_SomeOtherShopOnConekta77';
 
-type EcwidSim = Awaited<ReturnType<typeof startEcwidSimulator>>;
-
 describe.each(testDatabases())('Conekta: bad input and attacks on %s', (kind) => {
-  let t: TestDb;
-  let ecwid: EcwidSim;
-  let sim: RunningConektaSimulator;
-  let app: TestApp;
-  let flow: ReturnType<typeof paymentFlow>;
+  let h: ConektaHarness;
 
   beforeAll(async () => {
-    t = await openTestDb(kind);
-    ecwid = await startEcwidSimulator({
-      clientId: 'test-client',
-      clientSecret: 'unused-0123456789',
-      paymentUrl: 'http://127.0.0.1:9/unused',
-    });
-    sim = await startConektaSimulator({ privateKeys: [KEY, OTHER_ACCOUNT_KEY], webhookRetryDelayMs: 30 });
-    const conekta = createConektaProvider({
-      apiUrl: sim.url,
-      privateKey: KEY,
-      livemode: false,
-      timeoutMs: 3_000,
-      retryDelayMs: 10,
-    });
-    app = await startTestApp({
-      db: t.db,
-      ecwidApiUrl: `${ecwid.url}/api/v3`,
-      providers: [conekta],
-      defaultProviders: ['conekta'],
-    });
-    sim.setWebhookUrl(`${app.url}/webhooks/conekta`);
-    flow = paymentFlow(app.url, ecwid);
+    h = await startHarness(
+      kind,
+      simulatedConekta({ privateKey: KEY, otherAccountKeys: [OTHER_ACCOUNT_KEY], timeoutMs: 3_000 }),
+    );
   });
   afterAll(async () => {
-    await app?.close();
-    await sim?.close();
-    await ecwid?.close();
-    await t?.dispose();
+    await h?.close();
   });
   beforeEach(async () => {
-    await sim.state.settled();
-    sim.state.reset();
-    await t.reset();
-    ecwid.state.reset();
+    await h.reset();
   });
 
   const state = async (id: string) =>
-    (await t.db.query<{ state: string }>('SELECT state FROM payments WHERE id = $1', [id]))[0]!.state;
+    (await h.t.db.query<{ state: string }>('SELECT state FROM payments WHERE id = $1', [id]))[0]!.state;
   const outbox = () =>
-    t.db.query<{ payment_status: string }>('SELECT payment_status FROM ecwid_updates ORDER BY id');
+    h.t.db.query<{ payment_status: string }>('SELECT payment_status FROM ecwid_updates ORDER BY id');
   const webhook = (body: unknown) =>
-    request(app.url)
+    request(h.app.url)
       .post('/webhooks/conekta')
       .set('Content-Type', 'application/json')
       .send(typeof body === 'string' ? body : JSON.stringify(body));
@@ -87,10 +55,10 @@ describe.each(testDatabases())('Conekta: bad input and attacks on %s', (kind) =>
   });
 
   async function atConekta(total = 300) {
-    const started = await flow.start({ currency: 'MXN', total });
-    const res = await request(app.url).get(`/pay/${started.paymentId}/checkout`);
+    const started = await h.flow.start({ currency: 'MXN', total });
+    const res = await request(h.app.url).get(`/pay/${started.paymentId}/checkout`);
     expect(res.status).toBe(303);
-    const record = sim.state
+    const record = h.sim.state
       .listOrders()
       .find((r) => r.order.metadata.payment_id === started.paymentId) as SimOrderRecord;
     return { ...started, record, orderId: record.order.id };
@@ -99,18 +67,18 @@ describe.each(testDatabases())('Conekta: bad input and attacks on %s', (kind) =>
   /** Pays at Conekta with the webhook lost, so only the test's own notification reaches the app. */
   async function paidAtConektaQuietly(total = 300) {
     const s = await atConekta(total);
-    sim.state.loseNextWebhooks(1);
+    h.sim.state.loseNextWebhooks(1);
     const page = await get(s.record.order.checkout!.url);
     await submit(s.record.order.checkout!.url, page.html, 'card-form', cardFields(CARD_OK));
-    await sim.state.settled();
+    await h.sim.state.settled();
     return s;
   }
 
   it('a webhook whose payload says paid while the API says pending: the API wins (AWAITING_PAYMENT, never PAID)', async () => {
     const s = await atConekta();
-    sim.state.loseNextWebhooks(1);
-    sim.state.issueVoucher(s.record, 'cash');
-    await sim.state.settled();
+    h.sim.state.loseNextWebhooks(1);
+    h.sim.state.issueVoucher(s.record, 'cash');
+    await h.sim.state.settled();
     const forged = orderEvent(s.orderId, 'order.paid', {
       payment_status: 'paid',
       charges: { data: [{ id: 'ch_forged', status: 'paid' }] },
@@ -131,24 +99,24 @@ describe.each(testDatabases())('Conekta: bad input and attacks on %s', (kind) =>
 
   it('paid, but Conekta’s order is for a different amount: 422, nothing changes', async () => {
     const s = await paidAtConektaQuietly(300);
-    const order = sim.state.getOrder(s.orderId)!.order;
+    const order = h.sim.state.getOrder(s.orderId)!.order;
     order.amount = 29_999;
     order.charges.data[0]!.amount = 29_999;
     const res = await webhook(orderEvent(s.orderId));
     expect(res.status).toBe(422);
     expect(await state(s.paymentId)).toBe('checkout_open');
     expect(await outbox()).toEqual([]);
-    const mismatches = await t.db.query("SELECT * FROM payment_events WHERE kind = 'amount_mismatch'");
+    const mismatches = await h.t.db.query("SELECT * FROM payment_events WHERE kind = 'amount_mismatch'");
     expect(mismatches).toHaveLength(1);
     // The shopper's return asks Conekta too, and refuses the same answer.
-    const back = await get(`${app.url}/return/${s.paymentId}`);
+    const back = await get(`${h.app.url}/return/${s.paymentId}`);
     expect(back.status).toBe(200);
     expect(await state(s.paymentId)).toBe('checkout_open');
   });
 
   it('paid, but Conekta’s order is in a different currency: 422, nothing changes', async () => {
     const s = await paidAtConektaQuietly(300);
-    sim.state.getOrder(s.orderId)!.order.currency = 'USD';
+    h.sim.state.getOrder(s.orderId)!.order.currency = 'USD';
     const res = await webhook(orderEvent(s.orderId));
     expect(res.status).toBe(422);
     expect(await state(s.paymentId)).toBe('checkout_open');
@@ -157,7 +125,7 @@ describe.each(testDatabases())('Conekta: bad input and attacks on %s', (kind) =>
 
   it('a live-mode event for a test-mode store: refused (422) before anything is fetched', async () => {
     const s = await paidAtConektaQuietly();
-    const gets = () => sim.state.requests.filter((r) => r.method === 'GET').length;
+    const gets = () => h.sim.state.requests.filter((r) => r.method === 'GET').length;
     const before = gets();
     const res = await webhook(orderEvent(s.orderId, 'order.paid', {}, { livemode: true }));
     expect(res.status).toBe(422);
@@ -174,7 +142,7 @@ describe.each(testDatabases())('Conekta: bad input and attacks on %s', (kind) =>
   it('an event for another store’s order: acknowledged and ignored, even when its payload names our payment', async () => {
     const ours = await atConekta();
     // Another shop on Conekta (another key) creates its own order and it gets paid.
-    const other = createConektaClient({ apiUrl: sim.url });
+    const other = createConektaClient({ apiUrl: h.sim.url });
     const created = await other.createOrder(
       { privateKey: OTHER_ACCOUNT_KEY },
       {
@@ -215,7 +183,7 @@ describe.each(testDatabases())('Conekta: bad input and attacks on %s', (kind) =>
 
   it('an event for our order whose Conekta metadata points at another store: refused (409)', async () => {
     const s = await paidAtConektaQuietly();
-    sim.state.getOrder(s.orderId)!.order.metadata.ecwid_store_id = '2002';
+    h.sim.state.getOrder(s.orderId)!.order.metadata.ecwid_store_id = '2002';
     const res = await webhook(orderEvent(s.orderId));
     expect(res.status).toBe(409);
     expect(res.body.reason).toMatch(/metadata does not point at this payment and store/);
@@ -235,7 +203,7 @@ describe.each(testDatabases())('Conekta: bad input and attacks on %s', (kind) =>
       const res = await webhook(body);
       expect(res.status).toBe(400);
     }
-    const empty = await request(app.url).post('/webhooks/conekta');
+    const empty = await request(h.app.url).post('/webhooks/conekta');
     expect(empty.status).toBe(400);
     expect(await state(s.paymentId)).toBe('checkout_open');
     // Pings and events the app does not use are acknowledged.
@@ -248,9 +216,9 @@ describe.each(testDatabases())('Conekta: bad input and attacks on %s', (kind) =>
 
   it('Conekta answering 422 at order creation: a clear page for the shopper, Conekta’s message and log_id in the logs', async () => {
     // A guest: a logged-in shopper's checkout creates a Conekta customer first (saved cards).
-    const started = await flow.start({ currency: 'MXN', total: 300, lang: 'en', customerId: null });
-    sim.state.failNext(1, 422, 'The customer_info.phone parameter is invalid');
-    const res = await request(app.url).get(`/pay/${started.paymentId}/checkout`);
+    const started = await h.flow.start({ currency: 'MXN', total: 300, lang: 'en', customerId: null });
+    h.sim.state.failNext(1, 422, 'The customer_info.phone parameter is invalid');
+    const res = await request(h.app.url).get(`/pay/${started.paymentId}/checkout`);
     // Refused (not "unavailable"): no retry link, a way back to the store with the reason for Ecwid.
     expect(res.status).toBe(422);
     expect(res.text).toContain(
@@ -262,9 +230,9 @@ describe.each(testDatabases())('Conekta: bad input and attacks on %s', (kind) =>
     expect(back.searchParams.get('key')).toBe(new URL(started.json.returnUrl).searchParams.get('key'));
     expect(res.text).not.toContain('customer_info');
 
-    const refused = sim.state.requests.find((r) => r.fault)!;
+    const refused = h.sim.state.requests.find((r) => r.fault)!;
     expect(refused.status).toBe(422);
-    const line = app.logs
+    const line = h.app.logs
       .entries()
       .find((e) => e.msg === 'provider checkout not created' && e.paymentId === started.paymentId) as
       { reason: string; kind: string } | undefined;
@@ -275,7 +243,7 @@ describe.each(testDatabases())('Conekta: bad input and attacks on %s', (kind) =>
     );
     expect(await state(started.paymentId)).toBe('created');
     // "Go to Payment" again reuses the payment; once Conekta accepts, it goes on.
-    const retried = await request(app.url).get(`/pay/${started.paymentId}/checkout`);
+    const retried = await request(h.app.url).get(`/pay/${started.paymentId}/checkout`);
     expect(retried.status).toBe(303);
     expect(await state(started.paymentId)).toBe('checkout_open');
   });

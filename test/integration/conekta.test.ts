@@ -1,100 +1,51 @@
 import request from 'supertest';
 import { findPayment } from '../../src/payments/repository';
-import { createConektaProvider, type ConektaProvider } from '../../src/providers/conekta/provider';
 import { CONEKTA_ACCEPT, ORDER_MARKER } from '../../src/providers/conekta/schemas';
-import { startConektaSimulator, type RunningConektaSimulator } from '../../src/sandbox/conekta/server';
 import type { SimOrderRecord } from '../../src/sandbox/conekta/state';
-import { startEcwidSimulator } from '../../src/sandbox/ecwid/server';
-import { startTestApp, type TestApp } from '../support/app';
-import { openTestDb, testDatabases, type TestDb } from '../support/db';
-import { eventually, paymentFlow } from '../support/flow';
+import { simulatedConekta, type ConektaHarness } from '../support/conekta';
+import { testDatabases } from '../support/db';
+import { eventually } from '../support/flow';
+import { startHarness, type EcwidOrderRef } from '../support/harness';
 import { CARD_DECLINED, CARD_OK, cardFields, get, linkHref, submit } from '../unit/conekta/helpers';
 
 const KEY = 'key_ConektaFlowProbe7c1e9a';
 const STORE_TOKEN = 'secret_ConektaFlowStoreToken42';
 
-type EcwidSim = Awaited<ReturnType<typeof startEcwidSimulator>>;
-
 describe.each(testDatabases())('Conekta payments through the app on %s', (kind) => {
-  let t: TestDb;
-  let ecwid: EcwidSim;
-  let sim: RunningConektaSimulator;
-  let conekta: ConektaProvider;
-  let app: TestApp;
-  let flow: ReturnType<typeof paymentFlow>;
+  let h: ConektaHarness;
 
   beforeAll(async () => {
-    t = await openTestDb(kind);
-    ecwid = await startEcwidSimulator({
-      clientId: 'test-client',
-      clientSecret: 'unused-0123456789',
-      paymentUrl: 'http://127.0.0.1:9/unused',
-    });
-    sim = await startConektaSimulator({ privateKeys: [KEY], webhookRetryDelayMs: 30 });
-    conekta = createConektaProvider({
-      apiUrl: sim.url,
-      privateKey: KEY,
-      livemode: false,
-      timeoutMs: 3_000,
-      retryDelayMs: 10,
-    });
-    app = await startTestApp({
-      db: t.db,
-      ecwidApiUrl: `${ecwid.url}/api/v3`,
-      providers: [conekta],
-      defaultProviders: ['conekta'],
-    });
-    sim.setWebhookUrl(`${app.url}/webhooks/conekta`);
-    flow = paymentFlow(app.url, ecwid);
+    h = await startHarness(kind, simulatedConekta({ privateKey: KEY, timeoutMs: 3_000 }));
   });
   afterAll(async () => {
-    await app?.close();
-    await sim?.close();
-    await ecwid?.close();
-    await t?.dispose();
+    await h?.close();
   });
   beforeEach(async () => {
-    await sim.state.settled();
-    sim.state.reset();
-    sim.state.webhookRetries = 2;
-    await t.reset();
-    ecwid.state.reset();
+    await h.reset();
+    h.sim.state.webhookRetries = 2;
   });
 
-  const ecwidStatus = (json: { storeId: number; cart: { order: { referenceTransactionId: string } } }) =>
-    ecwid.state.getOrder(json.storeId, json.cart.order.referenceTransactionId)?.paymentStatus;
-  const ecwidBodies = (json: { storeId: number; cart: { order: { referenceTransactionId: string } } }) =>
-    ecwid.state
-      .updatesFor(json.storeId, json.cart.order.referenceTransactionId)
+  const ecwidStatus = (json: EcwidOrderRef) => h.ecwidOrder(json)?.paymentStatus;
+  const ecwidBodies = (json: EcwidOrderRef) =>
+    h
+      .ecwidUpdates(json)
       .filter((u) => u.status === 200)
       .map((u) => u.body as Record<string, string>);
-  const paymentRow = async (id: string) =>
-    (
-      await t.db.query<{
-        state: string;
-        provider_reference: string | null;
-        external_transaction_id: string | null;
-        refunded_amount: string | number;
-      }>(
-        'SELECT state, provider_reference, external_transaction_id, refunded_amount FROM payments WHERE id = $1',
-        [id],
-      )
-    )[0]!;
   const transitions = async (id: string) =>
     (
-      await t.db.query<{ to_state: string }>(
+      await h.t.db.query<{ to_state: string }>(
         "SELECT to_state FROM payment_events WHERE payment_id = $1 AND kind = 'transition' ORDER BY id",
         [id],
       )
     ).map((r) => r.to_state);
 
   /** "Go to Payment" in MXN, then the app's 303 to Conekta's hosted page, exactly as Conekta returned it. */
-  async function startAtConekta(input: Parameters<typeof flow.start>[0] = {}) {
+  async function startAtConekta(input: Parameters<typeof h.flow.start>[0] = {}) {
     // A guest: a logged-in shopper's checkout creates a Conekta customer first (saved cards).
-    const started = await flow.start({ currency: 'MXN', token: STORE_TOKEN, customerId: null, ...input });
-    const res = await request(app.url).get(`/pay/${started.paymentId}/checkout`);
+    const started = await h.flow.start({ currency: 'MXN', token: STORE_TOKEN, customerId: null, ...input });
+    const res = await request(h.app.url).get(`/pay/${started.paymentId}/checkout`);
     expect(res.status).toBe(303);
-    const record = sim.state
+    const record = h.sim.state
       .listOrders()
       .find((r) => r.order.metadata.payment_id === started.paymentId) as SimOrderRecord;
     expect(res.headers.location).toBe(record.order.checkout!.url);
@@ -106,7 +57,7 @@ describe.each(testDatabases())('Conekta payments through the app on %s', (kind) 
   it('card approved: PAID with the charge id, the shopper back on the exact returnUrl', async () => {
     const s = await startAtConekta({ total: 2014.97, email: 'ana.flow@example.com' });
     // What the app sent Conekta.
-    const create = sim.state.requests.find((r) => r.method === 'POST' && r.path === '/orders')!;
+    const create = h.sim.state.requests.find((r) => r.method === 'POST' && r.path === '/orders')!;
     expect(create).toMatchObject({
       accept: CONEKTA_ACCEPT,
       acceptLanguage: 'es',
@@ -134,30 +85,30 @@ describe.each(testDatabases())('Conekta payments through the app on %s', (kind) 
     });
     expect(body.checkout).toMatchObject({
       type: 'HostedPayment',
-      success_url: `${app.url}/return/${s.paymentId}`,
-      failure_url: `${app.url}/return/${s.paymentId}`,
+      success_url: `${h.app.url}/return/${s.paymentId}`,
+      failure_url: `${h.app.url}/return/${s.paymentId}`,
       allowed_payment_methods: ['card', 'cash', 'bank_transfer'],
     });
     expect(s.record.order.amount).toBe(201497);
 
     const paid = await submit(s.checkoutUrl, s.page.html, 'card-form', cardFields(CARD_OK));
     expect(paid.status).toBe(303);
-    expect(paid.location!.startsWith(`${app.url}/return/${s.paymentId}?`)).toBe(true);
+    expect(paid.location!.startsWith(`${h.app.url}/return/${s.paymentId}?`)).toBe(true);
     const back = await get(paid.location!);
     expect(back.status).toBe(303);
     expect(back.location).toBe(s.json.returnUrl);
     expect(ecwidStatus(s.json)).toBe('PAID');
 
-    const chargeId = sim.state.getOrder(s.orderId)!.order.charges.data[0]!.id;
-    await sim.state.settled();
+    const chargeId = h.sim.state.getOrder(s.orderId)!.order.charges.data[0]!.id;
+    await h.sim.state.settled();
     expect(ecwidBodies(s.json)).toEqual([{ paymentStatus: 'PAID', externalTransactionId: chargeId }]);
-    expect(await paymentRow(s.paymentId)).toMatchObject({
+    expect(await h.paymentRow(s.paymentId)).toMatchObject({
       state: 'paid',
       provider_reference: s.orderId,
       external_transaction_id: chargeId,
     });
     // The order.paid webhook came too, and changed nothing more.
-    expect(sim.state.deliveriesFor(s.orderId).map((d) => d.status)).toEqual([200]);
+    expect(h.sim.state.deliveriesFor(s.orderId).map((d) => d.status)).toEqual([200]);
     expect(await transitions(s.paymentId)).toEqual(['paid']);
   });
 
@@ -174,31 +125,31 @@ describe.each(testDatabases())('Conekta payments through the app on %s', (kind) 
     const original = new URL(s.json.returnUrl);
     for (const [k, v] of original.searchParams) expect(location.searchParams.get(k)).toBe(v);
     expect(ecwidStatus(s.json)).toBe('INCOMPLETE');
-    await sim.state.settled();
+    await h.sim.state.settled();
     expect(ecwidBodies(s.json)).toEqual([
       { paymentStatus: 'INCOMPLETE', paymentMessage: 'Insufficient funds.' },
     ]);
-    expect((await paymentRow(s.paymentId)).state).toBe('failed');
+    expect((await h.paymentRow(s.paymentId)).state).toBe('failed');
   });
 
   it('OXXO: AWAITING_PAYMENT on return, then PAID when paid at the store', async () => {
     const s = await startAtConekta({ total: 499.5 });
     const issued = await submit(s.checkoutUrl, s.page.html, 'cash-form');
-    const voucherUrl = new URL(issued.location!, sim.url).toString();
+    const voucherUrl = new URL(issued.location!, h.sim.url).toString();
     const voucher = await get(voucherUrl);
     expect(voucher.html).toContain('id="voucher-reference"');
     const back = await get(linkHref(voucher.html, 'back-to-merchant'));
     expect(back.status).toBe(303);
     expect(back.location).toBe(s.json.returnUrl);
     expect(ecwidStatus(s.json)).toBe('AWAITING_PAYMENT');
-    await sim.state.settled();
-    expect((await paymentRow(s.paymentId)).state).toBe('pending');
+    await h.sim.state.settled();
+    expect((await h.paymentRow(s.paymentId)).state).toBe('pending');
 
     // Days later, at the store.
     const paid = await submit(voucherUrl, voucher.html, 'simulate-payment-form');
     expect(paid.status).toBe(200);
     await eventually(() => expect(ecwidStatus(s.json)).toBe('PAID'));
-    const chargeId = sim.state.getOrder(s.orderId)!.order.charges.data[0]!.id;
+    const chargeId = h.sim.state.getOrder(s.orderId)!.order.charges.data[0]!.id;
     expect(ecwidBodies(s.json)).toEqual([
       { paymentStatus: 'AWAITING_PAYMENT' },
       { paymentStatus: 'PAID', externalTransactionId: chargeId },
@@ -210,28 +161,28 @@ describe.each(testDatabases())('Conekta payments through the app on %s', (kind) 
     const s = await startAtConekta({ total: 1200 });
     await submit(s.checkoutUrl, s.page.html, 'spei-form');
     await eventually(() => expect(ecwidStatus(s.json)).toBe('AWAITING_PAYMENT'));
-    expect((await paymentRow(s.paymentId)).state).toBe('pending');
+    expect((await h.paymentRow(s.paymentId)).state).toBe('pending');
   });
 
   it('expiry: order.expired, re-confirmed with Conekta, makes the order INCOMPLETE', async () => {
     const s = await startAtConekta({ total: 89.9 });
-    sim.state.expire(s.record);
-    await eventually(async () => expect((await paymentRow(s.paymentId)).state).toBe('expired'));
+    h.sim.state.expire(s.record);
+    await eventually(async () => expect((await h.paymentRow(s.paymentId)).state).toBe('expired'));
     await eventually(() =>
       expect(ecwidBodies(s.json)).toEqual([
         { paymentStatus: 'INCOMPLETE', paymentMessage: 'The Conekta checkout expired without a payment' },
       ]),
     );
-    const back = await get(`${app.url}/return/${s.paymentId}`);
+    const back = await get(`${h.app.url}/return/${s.paymentId}`);
     expect(back.status).toBe(303);
     expect(new URL(back.location!).searchParams.get('errorMsg')).toMatch(/no se completó/);
   });
 
   it('an order.expired whose order Conekta says is paid (paid at the last minute) makes it PAID', async () => {
     const s = await startAtConekta({ total: 75 });
-    sim.state.loseNextWebhooks(1);
+    h.sim.state.loseNextWebhooks(1);
     await submit(s.checkoutUrl, s.page.html, 'card-form', cardFields(CARD_OK));
-    await sim.state.settled();
+    await h.sim.state.settled();
     const stale = {
       id: 'evt_expired_late',
       object: 'event',
@@ -242,7 +193,7 @@ describe.each(testDatabases())('Conekta payments through the app on %s', (kind) 
         previous_attributes: {},
       },
     };
-    const res = await request(app.url)
+    const res = await request(h.app.url)
       .post('/webhooks/conekta')
       .set('Content-Type', 'application/json')
       .send(stale);
@@ -253,21 +204,21 @@ describe.each(testDatabases())('Conekta payments through the app on %s', (kind) 
 
   it('duplicate and concurrent webhooks apply once and update Ecwid once', async () => {
     const s = await startAtConekta({ total: 250 });
-    sim.state.duplicateNextWebhooks(1);
+    h.sim.state.duplicateNextWebhooks(1);
     await submit(s.checkoutUrl, s.page.html, 'card-form', cardFields(CARD_OK));
     await eventually(() =>
-      expect(sim.state.deliveriesFor(s.orderId).map((d) => d.status)).toEqual([200, 200]),
+      expect(h.sim.state.deliveriesFor(s.orderId).map((d) => d.status)).toEqual([200, 200]),
     );
-    const answers = sim.state
+    const answers = h.sim.state
       .deliveriesFor(s.orderId)
       .map((d) => JSON.parse(d.response!) as { result: string });
     expect(answers.map((a) => a.result).sort()).toEqual(['applied', 'unchanged']);
 
     // The same event eight more times at once, as a retrying Conekta might.
-    const event = sim.state.eventsFor(s.orderId)[0]!;
+    const event = h.sim.state.eventsFor(s.orderId)[0]!;
     const more = await Promise.all(
       Array.from({ length: 8 }, () =>
-        request(app.url)
+        request(h.app.url)
           .post('/webhooks/conekta')
           .set('Content-Type', 'application/json')
           .send(JSON.stringify(event)),
@@ -276,18 +227,18 @@ describe.each(testDatabases())('Conekta payments through the app on %s', (kind) 
     expect(more.map((r) => r.status)).toEqual(Array(8).fill(200));
     expect(more.every((r) => r.body.result === 'unchanged')).toBe(true);
     await eventually(() => expect(ecwidStatus(s.json)).toBe('PAID'));
-    await app.sync.runOnce();
+    await h.app.sync.runOnce();
     expect(ecwidBodies(s.json)).toHaveLength(1);
     expect(await transitions(s.paymentId)).toEqual(['paid']);
   });
 
   it('a lost webhook is resolved by the shopper’s return', async () => {
     const s = await startAtConekta({ total: 640 });
-    sim.state.loseNextWebhooks(1);
+    h.sim.state.loseNextWebhooks(1);
     const paid = await submit(s.checkoutUrl, s.page.html, 'card-form', cardFields(CARD_OK));
-    await sim.state.settled();
-    expect(sim.state.deliveriesFor(s.orderId)).toMatchObject([{ lost: true }]);
-    expect((await paymentRow(s.paymentId)).state).toBe('checkout_open');
+    await h.sim.state.settled();
+    expect(h.sim.state.deliveriesFor(s.orderId)).toMatchObject([{ lost: true }]);
+    expect((await h.paymentRow(s.paymentId)).state).toBe('checkout_open');
     const back = await get(paid.location!);
     expect(back.location).toBe(s.json.returnUrl);
     expect(ecwidStatus(s.json)).toBe('PAID');
@@ -295,52 +246,52 @@ describe.each(testDatabases())('Conekta payments through the app on %s', (kind) 
 
   it('a lost webhook without a return is resolved by reconciliation', async () => {
     const s = await startAtConekta({ total: 990 });
-    sim.state.loseNextWebhooks(1);
+    h.sim.state.loseNextWebhooks(1);
     await submit(s.checkoutUrl, s.page.html, 'card-form', cardFields(CARD_OK));
-    await sim.state.settled();
-    expect((await paymentRow(s.paymentId)).state).toBe('checkout_open');
-    await t.db.query("UPDATE payments SET updated_at = now() - interval '1 hour' WHERE id = $1", [
+    await h.sim.state.settled();
+    expect((await h.paymentRow(s.paymentId)).state).toBe('checkout_open');
+    await h.t.db.query("UPDATE payments SET updated_at = now() - interval '1 hour' WHERE id = $1", [
       s.paymentId,
     ]);
-    expect(await app.reconciler.runOnce()).toEqual({ checked: 1, changed: 1 });
+    expect(await h.app.reconciler.runOnce()).toEqual({ checked: 1, changed: 1 });
     await eventually(() => expect(ecwidStatus(s.json)).toBe('PAID'));
-    expect((await paymentRow(s.paymentId)).state).toBe('paid');
+    expect((await h.paymentRow(s.paymentId)).state).toBe('paid');
   });
 
   it('Conekta down when the webhook comes: 503, and its retry is applied', async () => {
     const s = await startAtConekta({ total: 120 });
-    sim.state.failNext(2, 503); // the app's re-fetch and its one retry
+    h.sim.state.failNext(2, 503); // the app's re-fetch and its one retry
     await submit(s.checkoutUrl, s.page.html, 'card-form', cardFields(CARD_OK));
     await eventually(() =>
-      expect(sim.state.deliveriesFor(s.orderId).map((d) => d.status)).toEqual([503, 200]),
+      expect(h.sim.state.deliveriesFor(s.orderId).map((d) => d.status)).toEqual([503, 200]),
     );
     await eventually(() => expect(ecwidStatus(s.json)).toBe('PAID'));
   });
 
   it('a webhook racing the checkout being recorded gets 503, and the retry is applied', async () => {
-    const started = await flow.start({ currency: 'MXN', total: 300, token: STORE_TOKEN });
-    const payment = (await findPayment(t.db, started.paymentId))!;
+    const started = await h.flow.start({ currency: 'MXN', total: 300, token: STORE_TOKEN });
+    const payment = (await findPayment(h.t.db, started.paymentId))!;
     // The order exists at Conekta, but the app has not recorded it yet (as between create and commit).
-    const created = await conekta.createCheckout({
+    const created = await h.provider.createCheckout({
       payment,
       order: { ecwidOrderId: payment.ecwidOrderId, items: [] },
       store: { storeId: payment.storeId },
-      returnUrl: `${app.url}/return/${payment.id}`,
+      returnUrl: `${h.app.url}/return/${payment.id}`,
       notificationUrl: 'unused',
       lang: 'es',
     });
     if (!created.ok) throw new Error(created.error.message);
-    sim.state.webhookRetries = 20;
-    sim.state.webhookRetryDelayMs = 25;
-    const record = sim.state.getOrder(created.providerReference)!;
+    h.sim.state.webhookRetries = 20;
+    h.sim.state.webhookRetryDelayMs = 25;
+    const record = h.sim.state.getOrder(created.providerReference)!;
     const page = await get(record.order.checkout!.url);
     await submit(record.order.checkout!.url, page.html, 'card-form', cardFields(CARD_OK));
-    await eventually(() => expect(sim.state.deliveriesFor(record.order.id)[0]?.status).toBe(503));
-    await t.db.query(
+    await eventually(() => expect(h.sim.state.deliveriesFor(record.order.id)[0]?.status).toBe(503));
+    await h.t.db.query(
       "UPDATE payments SET provider = 'conekta', provider_reference = $1, state = 'checkout_open' WHERE id = $2",
       [created.providerReference, payment.id],
     );
-    await eventually(() => expect(sim.state.deliveriesFor(record.order.id).at(-1)?.status).toBe(200));
+    await eventually(() => expect(h.sim.state.deliveriesFor(record.order.id).at(-1)?.status).toBe(200));
     await eventually(() => expect(ecwidStatus(started.json)).toBe('PAID'));
   });
 
@@ -348,8 +299,8 @@ describe.each(testDatabases())('Conekta payments through the app on %s', (kind) 
     const s = await startAtConekta({ total: 500 });
     const paid = await submit(s.checkoutUrl, s.page.html, 'card-form', cardFields(CARD_OK));
     await get(paid.location!);
-    const payment = (await findPayment(t.db, s.paymentId))!;
-    const refunded = await conekta.refund({
+    const payment = (await findPayment(h.t.db, s.paymentId))!;
+    const refunded = await h.provider.refund({
       payment,
       providerSecrets: {},
       store: { storeId: payment.storeId },
@@ -364,8 +315,8 @@ describe.each(testDatabases())('Conekta payments through the app on %s', (kind) 
       },
     });
     await eventually(() => expect(ecwidStatus(s.json)).toBe('PARTIALLY_REFUNDED'));
-    expect(Number((await paymentRow(s.paymentId)).refunded_amount)).toBe(12_000);
-    const tooMuch = await conekta.refund({
+    expect(Number((await h.paymentRow(s.paymentId)).refunded_amount)).toBe(12_000);
+    const tooMuch = await h.provider.refund({
       payment,
       providerSecrets: {},
       store: { storeId: payment.storeId },
@@ -381,17 +332,17 @@ describe.each(testDatabases())('Conekta payments through the app on %s', (kind) 
     const paid = await submit(s.checkoutUrl, s.page.html, 'card-form', cardFields(CARD_OK));
     expect(paid.location).not.toContain(KEY);
     await get(paid.location!);
-    sim.state.failNext(1, 401);
-    const other = await flow.start({ currency: 'MXN', total: 10, token: STORE_TOKEN, customerId: null });
+    h.sim.state.failNext(1, 401);
+    const other = await h.flow.start({ currency: 'MXN', total: 10, token: STORE_TOKEN, customerId: null });
     // A refused key: the shopper is sent back to the store (422), the log says why.
-    expect((await request(app.url).get(`/pay/${other.paymentId}/checkout`)).status).toBe(422);
-    await request(app.url)
+    expect((await request(h.app.url).get(`/pay/${other.paymentId}/checkout`)).status).toBe(422);
+    await request(h.app.url)
       .post('/webhooks/conekta')
       .set('Content-Type', 'application/json')
-      .send(JSON.stringify(sim.state.eventsFor(s.orderId)[0]));
-    await sim.state.settled();
+      .send(JSON.stringify(h.sim.state.eventsFor(s.orderId)[0]));
+    await h.sim.state.settled();
     await eventually(() => expect(ecwidStatus(s.json)).toBe('PAID'));
-    const logs = app.logs.text;
+    const logs = h.app.logs.text;
     expect(logs).toContain(s.paymentId);
     expect(logs).toContain('Conekta answered 401');
     for (const secret of [KEY, STORE_TOKEN, '4242424242424242', '4242 4242', s.json.cart.order.email]) {

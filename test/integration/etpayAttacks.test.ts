@@ -2,12 +2,8 @@ import { generateKeyPair, SignJWT } from 'jose';
 import request from 'supertest';
 import { attemptClaims, type SimAttempt, type SimSession } from '../../src/sandbox/etpay/state';
 import { testDatabases } from '../support/db';
-import {
-  clickFunnel,
-  openFunnel,
-  startEtpayHarness,
-  type EtpayHarness,
-} from '../unit/etpay/helpers/etpayHarness';
+import { clickFunnel, openFunnel, simulatedEtpay, type EtpayHarness } from '../support/etpay';
+import { startHarness } from '../support/harness';
 
 const b64url = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
 
@@ -15,7 +11,7 @@ describe.each(testDatabases())('ETpay notifications: bad input and attacks on %s
   let h: EtpayHarness;
 
   beforeAll(async () => {
-    h = await startEtpayHarness(kind, { timeoutMs: 300 });
+    h = await startHarness(kind, simulatedEtpay({ timeoutMs: 300 }));
   });
   afterAll(async () => {
     await h?.close();
@@ -126,7 +122,7 @@ describe.each(testDatabases())('ETpay notifications: bad input and attacks on %s
     const paid = await openPayment(10000);
     const target = await openPayment(10000);
     await clickFunnel(paid.funnelUrl, 'approve');
-    const [genuine] = h.etpay.state.deliveriesFor(paid.session.token);
+    const [genuine] = h.sim.state.deliveriesFor(paid.session.token);
     expect(genuine).toMatchObject({ status: 200, response: { result: 'applied' } });
 
     const res = await post(target.paymentId, { payment: genuine!.jwt });
@@ -236,7 +232,7 @@ describe.each(testDatabases())('ETpay notifications: bad input and attacks on %s
 
   it('ETpay timing out at session creation: the retry page, the payment still retryable, nothing half-written', async () => {
     const { paymentId } = await h.flow.start({ currency: 'CLP', total: 5500, lang: 'en' });
-    h.etpay.state.delayMs = 1_000; // longer than the provider's 300 ms timeout
+    h.sim.state.delayMs = 1_000; // longer than the provider's 300 ms timeout
     const res = await request(h.app.url).get(`/pay/${paymentId}/checkout`);
     expect(res.status).toBe(502);
     expect(res.text).toContain('The payment provider did not answer. You can try again in a moment.');
@@ -254,7 +250,7 @@ describe.each(testDatabases())('ETpay notifications: bad input and attacks on %s
     });
     expect(h.app.logs.text).toContain('ETpay did not answer /session/initialize within 300 ms');
 
-    h.etpay.state.delayMs = 0;
+    h.sim.state.delayMs = 0;
     const retried = await openFunnel(h, paymentId);
     expect(retried.session.orderAmount).toBe(5500);
   });

@@ -1,7 +1,6 @@
 import request from 'supertest';
 import { signAttempt } from '../../src/sandbox/etpay/state';
 import { testDatabases } from '../support/db';
-import { eventually } from '../support/flow';
 import {
   clickFunnel,
   ETPAY_API_TOKEN,
@@ -9,15 +8,17 @@ import {
   followReturn,
   openFunnel,
   pathOf,
-  startEtpayHarness,
+  simulatedEtpay,
   type EtpayHarness,
-} from '../unit/etpay/helpers/etpayHarness';
+} from '../support/etpay';
+import { eventually } from '../support/flow';
+import { startHarness, type EcwidOrderRef } from '../support/harness';
 
 describe.each(testDatabases())('ETpay payment journey over HTTP on %s', (kind) => {
   let h: EtpayHarness;
 
   beforeAll(async () => {
-    h = await startEtpayHarness(kind);
+    h = await startHarness(kind, simulatedEtpay());
   });
   afterAll(async () => {
     await h?.close();
@@ -26,23 +27,10 @@ describe.each(testDatabases())('ETpay payment journey over HTTP on %s', (kind) =
     await h.reset();
   });
 
-  const ecwidUpdates = (json: { storeId: number; cart: { order: { referenceTransactionId: string } } }) =>
-    h.ecwid.state.updatesFor(json.storeId, json.cart.order.referenceTransactionId);
-  const delivered = (json: Parameters<typeof ecwidUpdates>[0], status: string) =>
-    ecwidUpdates(json).filter(
-      (u) => u.status === 200 && (u.body as { paymentStatus?: string }).paymentStatus === status,
-    );
-  const paymentRow = async (id: string) => {
-    const [row] = await h.t.db.query<{
-      state: string;
-      provider: string | null;
-      provider_reference: string | null;
-      provider_secrets_sealed: string | null;
-      checkout_url: string | null;
-      external_transaction_id: string | null;
-    }>('SELECT * FROM payments WHERE id = $1', [id]);
-    return row!;
-  };
+  const delivered = (json: EcwidOrderRef, status: string) =>
+    h
+      .ecwidUpdates(json)
+      .filter((u) => u.status === 200 && (u.body as { paymentStatus?: string }).paymentStatus === status);
   const transitions = (id: string) =>
     h.t.db.query<{ from_state: string; to_state: string; source: string }>(
       "SELECT from_state, to_state, source FROM payment_events WHERE payment_id = $1 AND kind = 'transition' ORDER BY id",
@@ -74,7 +62,7 @@ describe.each(testDatabases())('ETpay payment journey over HTTP on %s', (kind) =
     expect(Number.isInteger(session.request.order_amount)).toBe(true);
 
     // The funnel is a real page with the buttons browser tests click.
-    const page = await request(h.etpay.url).get(new URL(funnelUrl).pathname);
+    const page = await request(h.sim.url).get(new URL(funnelUrl).pathname);
     expect(page.status).toBe(200);
     expect(page.text).toContain('Paga con transferencia bancaria');
     for (const id of ['etpay-approve', 'etpay-reject', 'etpay-cancel', 'etpay-bank-cl_bch']) {
@@ -89,7 +77,7 @@ describe.each(testDatabases())('ETpay payment journey over HTTP on %s', (kind) =
       new RegExp(`^${h.app.url}/return/${paymentId}\\?etpay=completed&jwt=[\\w-]+\\.[\\w-]+\\.[\\w-]+$`),
     );
     // The notification reached the app (answered 200) before ETpay redirected the shopper.
-    const [delivery] = h.etpay.state.deliveriesFor(session.token);
+    const [delivery] = h.sim.state.deliveriesFor(session.token);
     expect(delivery).toMatchObject({ status: 200, response: { ok: true, result: 'applied', state: 'paid' } });
 
     const back = await followReturn(h, click.location);
@@ -98,10 +86,10 @@ describe.each(testDatabases())('ETpay payment journey over HTTP on %s', (kind) =
 
     expect(delivered(json, 'PAID')).toHaveLength(1);
     const attempt = session.attempts[0]!;
-    expect(ecwidUpdates(json).map((u) => u.body)).toEqual([
+    expect(h.ecwidUpdates(json).map((u) => u.body)).toEqual([
       { paymentStatus: 'PAID', externalTransactionId: attempt.paymentToken },
     ]);
-    expect(await paymentRow(paymentId)).toMatchObject({
+    expect(await h.paymentRow(paymentId)).toMatchObject({
       state: 'paid',
       provider: 'etpay',
       provider_reference: session.token,
@@ -118,7 +106,7 @@ describe.each(testDatabases())('ETpay payment journey over HTTP on %s', (kind) =
     const { funnelUrl, session } = await openFunnel(h, paymentId);
     const click = await clickFunnel(funnelUrl, 'reject');
     expect(click.location).toMatch(new RegExp(`^${h.app.url}/return/${paymentId}\\?etpay=cancelled&jwt=`));
-    expect(h.etpay.state.deliveriesFor(session.token)[0]).toMatchObject({ status: 200 });
+    expect(h.sim.state.deliveriesFor(session.token)[0]).toMatchObject({ status: 200 });
 
     const back = await followReturn(h, click.location);
     expect(back.status).toBe(303);
@@ -129,14 +117,14 @@ describe.each(testDatabases())('ETpay payment journey over HTTP on %s', (kind) =
     expect(location.searchParams.get('errorMsg')).toBe(
       'The payment was not completed. You can try again or choose another payment method.',
     );
-    expect(ecwidUpdates(json).map((u) => u.body)).toEqual([
+    expect(h.ecwidUpdates(json).map((u) => u.body)).toEqual([
       {
         paymentStatus: 'INCOMPLETE',
         paymentMessage:
           'ETpay: transfer failed (Transferencia rechazada por el banco, code TRANSFER_REJECTED)',
       },
     ]);
-    expect((await paymentRow(paymentId)).state).toBe('failed');
+    expect((await h.paymentRow(paymentId)).state).toBe('failed');
   });
 
   it('cancel without any attempt: the cancellation return ends the payment unpaid (no notification exists)', async () => {
@@ -144,14 +132,14 @@ describe.each(testDatabases())('ETpay payment journey over HTTP on %s', (kind) =
     const { funnelUrl, session } = await openFunnel(h, paymentId);
     const click = await clickFunnel(funnelUrl, 'cancel');
     expect(click.location).toBe(`${h.app.url}/return/${paymentId}?etpay=cancelled`);
-    expect(h.etpay.state.deliveriesFor(session.token)).toEqual([]);
+    expect(h.sim.state.deliveriesFor(session.token)).toEqual([]);
 
     const back = await followReturn(h, click.location);
     expect(back.status).toBe(303);
     expect(new URL(String(back.headers.location)).searchParams.get('errorMsg')).toContain(
       'El pago no se completó',
     );
-    expect((await paymentRow(paymentId)).state).toBe('cancelled');
+    expect((await h.paymentRow(paymentId)).state).toBe('cancelled');
     await eventually(() => expect(delivered(json, 'INCOMPLETE')).toHaveLength(1));
   });
 
@@ -173,17 +161,17 @@ describe.each(testDatabases())('ETpay payment journey over HTTP on %s', (kind) =
     const res = await request(h.app.url).get(`/return/${paymentId}?etpay=completed&jwt=${forged}`);
     expect(res.status).toBe(200);
     expect(res.text).toContain('Estamos confirmando tu pago');
-    expect((await paymentRow(paymentId)).state).toBe('checkout_open');
-    expect(h.etpay.state.apiCalls.map((c) => c.path)).toContain('/merchant/check_payment_status');
+    expect((await h.paymentRow(paymentId)).state).toBe('checkout_open');
+    expect(h.sim.state.apiCalls.map((c) => c.path)).toContain('/merchant/check_payment_status');
   });
 
   it('lost notification: the shopper’s return asks check_payment_status and settles it', async () => {
     const { json, paymentId } = await h.flow.start({ currency: 'CLP', total: 12345 });
     const { funnelUrl, session } = await openFunnel(h, paymentId);
-    h.etpay.state.notifications.drop = 1;
+    h.sim.state.notifications.drop = 1;
     const click = await clickFunnel(funnelUrl, 'approve');
-    expect(h.etpay.state.deliveriesFor(session.token)).toEqual([]);
-    expect((await paymentRow(paymentId)).state).toBe('checkout_open');
+    expect(h.sim.state.deliveriesFor(session.token)).toEqual([]);
+    expect((await h.paymentRow(paymentId)).state).toBe('checkout_open');
 
     const back = await followReturn(h, click.location);
     expect(back.status).toBe(303);
@@ -199,7 +187,7 @@ describe.each(testDatabases())('ETpay payment journey over HTTP on %s', (kind) =
     const { funnelUrl } = await openFunnel(h, paymentId);
     const fresh = await h.flow.start({ currency: 'CLP', total: 1111 });
     await openFunnel(h, fresh.paymentId);
-    h.etpay.state.notifications.drop = 1;
+    h.sim.state.notifications.drop = 1;
     await clickFunnel(funnelUrl, 'approve'); // the shopper closes the tab: no return
     await h.t.db.query("UPDATE payments SET updated_at = now() - interval '1 hour' WHERE id = $1", [
       paymentId,
@@ -210,7 +198,7 @@ describe.each(testDatabases())('ETpay payment journey over HTTP on %s', (kind) =
       { from_state: 'checkout_open', to_state: 'paid', source: 'etpay:reconcile' },
     ]);
     await eventually(() => expect(delivered(json, 'PAID')).toHaveLength(1));
-    expect((await paymentRow(fresh.paymentId)).state).toBe('checkout_open');
+    expect((await h.paymentRow(fresh.paymentId)).state).toBe('checkout_open');
   });
 
   it('reconciliation leaves a payment open while ETpay has no attempt ([]), and finds a later success among failures', async () => {
@@ -223,16 +211,16 @@ describe.each(testDatabases())('ETpay payment journey over HTTP on %s', (kind) =
       );
     await age();
     expect(await h.app.reconciler.runOnce()).toEqual({ checked: 1, changed: 0 });
-    expect((await paymentRow(paymentId)).state).toBe('checkout_open');
+    expect((await h.paymentRow(paymentId)).state).toBe('checkout_open');
 
     // Two failed attempts and a success, none notified.
-    h.etpay.state.notifications.drop = 3;
-    h.etpay.state.addAttempt(session, { status: 'failed' });
-    const paid = h.etpay.state.addAttempt(session, { status: 'success' });
-    h.etpay.state.addAttempt(session, { status: 'failed' });
+    h.sim.state.notifications.drop = 3;
+    h.sim.state.addAttempt(session, { status: 'failed' });
+    const paid = h.sim.state.addAttempt(session, { status: 'success' });
+    h.sim.state.addAttempt(session, { status: 'failed' });
     await age();
     expect(await h.app.reconciler.runOnce()).toEqual({ checked: 1, changed: 1 });
-    expect(await paymentRow(paymentId)).toMatchObject({
+    expect(await h.paymentRow(paymentId)).toMatchObject({
       state: 'paid',
       external_transaction_id: paid.paymentToken,
     });
@@ -242,36 +230,36 @@ describe.each(testDatabases())('ETpay payment journey over HTTP on %s', (kind) =
   it('duplicate notifications (sent concurrently) apply once and update Ecwid once', async () => {
     const { json, paymentId } = await h.flow.start({ currency: 'CLP', total: 3000 });
     const { funnelUrl, session } = await openFunnel(h, paymentId);
-    h.etpay.state.notifications.copies = 4;
+    h.sim.state.notifications.copies = 4;
     const click = await clickFunnel(funnelUrl, 'approve');
-    const deliveries = h.etpay.state.deliveriesFor(session.token);
+    const deliveries = h.sim.state.deliveriesFor(session.token);
     expect(deliveries).toHaveLength(5);
     expect(deliveries.map((d) => d.status)).toEqual([200, 200, 200, 200, 200]);
     expect(deliveries.filter((d) => (d.response as { result?: string }).result === 'applied')).toHaveLength(
       1,
     );
     // And once more later, as a replaying ETpay would: still 200, still nothing new.
-    const again = await h.etpay.state.resend(session, session.attempts[0]!);
+    const again = await h.sim.state.resend(session, session.attempts[0]!);
     expect(again).toMatchObject({ status: 200, response: { result: 'unchanged', state: 'paid' } });
 
     expect((await followReturn(h, click.location)).headers.location).toBe(json.returnUrl);
     expect(await transitions(paymentId)).toHaveLength(1);
     await h.app.sync.runOnce();
-    expect(ecwidUpdates(json)).toHaveLength(1);
+    expect(h.ecwidUpdates(json)).toHaveLength(1);
   });
 
   it('out-of-order notifications: a failed attempt notified after the success changes nothing', async () => {
     const { json, paymentId } = await h.flow.start({ currency: 'CLP', total: 6500 });
     const { session } = await openFunnel(h, paymentId);
-    h.etpay.state.notifications.hold = true;
-    const failed = h.etpay.state.addAttempt(session, { status: 'failed' });
-    await h.etpay.state.notify(session, failed);
-    const paid = h.etpay.state.addAttempt(session, { status: 'success' });
-    await h.etpay.state.notify(session, paid);
-    expect(h.etpay.state.heldNotifications).toBe(2);
+    h.sim.state.notifications.hold = true;
+    const failed = h.sim.state.addAttempt(session, { status: 'failed' });
+    await h.sim.state.notify(session, failed);
+    const paid = h.sim.state.addAttempt(session, { status: 'success' });
+    await h.sim.state.notify(session, paid);
+    expect(h.sim.state.heldNotifications).toBe(2);
 
-    await h.etpay.state.releaseNotifications({ reverse: true });
-    const answers = h.etpay.state
+    await h.sim.state.releaseNotifications({ reverse: true });
+    const answers = h.sim.state
       .deliveriesFor(session.token)
       .map((d) => [d.paymentToken, d.status, (d.response as { result?: string }).result]);
     expect(answers).toEqual([
@@ -282,21 +270,21 @@ describe.each(testDatabases())('ETpay payment journey over HTTP on %s', (kind) =
       { from_state: 'checkout_open', to_state: 'paid', source: 'etpay:notification' },
     ]);
     await eventually(() => expect(delivered(json, 'PAID')).toHaveLength(1));
-    expect(ecwidUpdates(json).map((u) => (u.body as { paymentStatus: string }).paymentStatus)).not.toContain(
-      'INCOMPLETE',
-    );
+    expect(
+      h.ecwidUpdates(json).map((u) => (u.body as { paymentStatus: string }).paymentStatus),
+    ).not.toContain('INCOMPLETE');
   });
 
   it('delayed notification: the return settles the payment first, the late notification changes nothing', async () => {
     const { json, paymentId } = await h.flow.start({ currency: 'CLP', total: 9100 });
     const { funnelUrl, session } = await openFunnel(h, paymentId);
-    h.etpay.state.notifications.delayMs = 300;
+    h.sim.state.notifications.delayMs = 300;
     const click = await clickFunnel(funnelUrl, 'approve');
-    expect(h.etpay.state.deliveriesFor(session.token)).toEqual([]);
+    expect(h.sim.state.deliveriesFor(session.token)).toEqual([]);
     expect((await followReturn(h, click.location)).headers.location).toBe(json.returnUrl);
 
     const late = await eventually(() => {
-      const [d] = h.etpay.state.deliveriesFor(session.token);
+      const [d] = h.sim.state.deliveriesFor(session.token);
       expect(d?.status).toBe(200);
       return d!;
     });
@@ -309,12 +297,12 @@ describe.each(testDatabases())('ETpay payment journey over HTTP on %s', (kind) =
     const { json, paymentId } = await h.flow.start({ currency: 'CLP', total: 4200 });
     const { funnelUrl } = await openFunnel(h, paymentId);
     await clickFunnel(funnelUrl, 'reject');
-    expect((await paymentRow(paymentId)).state).toBe('failed');
+    expect((await h.paymentRow(paymentId)).state).toBe('failed');
     const click = await clickFunnel(funnelUrl, 'approve');
-    expect((await paymentRow(paymentId)).state).toBe('paid');
+    expect((await h.paymentRow(paymentId)).state).toBe('paid');
     expect((await followReturn(h, click.location)).headers.location).toBe(json.returnUrl);
     await eventually(() =>
-      expect(ecwidUpdates(json).map((u) => (u.body as { paymentStatus: string }).paymentStatus)).toEqual([
+      expect(h.ecwidUpdates(json).map((u) => (u.body as { paymentStatus: string }).paymentStatus)).toEqual([
         'INCOMPLETE',
         'PAID',
       ]),
@@ -338,17 +326,17 @@ describe.each(testDatabases())('ETpay payment journey over HTTP on %s', (kind) =
     expect(again.paymentId).toBe(first.paymentId);
     const b = await openFunnel(h, again.paymentId);
     expect(b.funnelUrl).toBe(a.funnelUrl);
-    expect(h.etpay.state.apiCalls.filter((c) => c.path === '/session/initialize')).toHaveLength(1);
+    expect(h.sim.state.apiCalls.filter((c) => c.path === '/session/initialize')).toHaveLength(1);
   });
 
   it('ETpay answering 500 at session creation: a clear retry page, the payment stays retryable, nothing half-written', async () => {
     const { paymentId } = await h.flow.start({ currency: 'CLP', total: 5500 });
-    h.etpay.state.failNext(1, 500);
+    h.sim.state.failNext(1, 500);
     const res = await request(h.app.url).get(`/pay/${paymentId}/checkout`);
     expect(res.status).toBe(502);
     expect(res.text).toContain('El medio de pago no respondió');
     expect(res.text).toContain(`id="retry" href="/pay/${paymentId}/checkout"`);
-    expect(await paymentRow(paymentId)).toMatchObject({
+    expect(await h.paymentRow(paymentId)).toMatchObject({
       state: 'created',
       provider: null,
       provider_reference: null,
@@ -364,15 +352,15 @@ describe.each(testDatabases())('ETpay payment journey over HTTP on %s', (kind) =
 
     // The retry link works once ETpay is back.
     const { funnelUrl } = await openFunnel(h, paymentId);
-    expect(funnelUrl.startsWith(h.etpay.pmtUrl)).toBe(true);
-    expect((await paymentRow(paymentId)).state).toBe('checkout_open');
+    expect(funnelUrl.startsWith(h.sim.pmtUrl)).toBe(true);
+    expect((await h.paymentRow(paymentId)).state).toBe('checkout_open');
   });
 
   it('keeps the ETpay API token, signature tokens, session tokens and the store token out of the logs', async () => {
     const storeToken = 'secret_etpayLogProbe_5c2e9a7d1f';
     const { json, paymentId } = await h.flow.start({ currency: 'CLP', total: 4321, token: storeToken });
     const { funnelUrl } = await openFunnel(h, paymentId);
-    h.etpay.state.notifications.copies = 1;
+    h.sim.state.notifications.copies = 1;
     const click = await clickFunnel(funnelUrl, 'approve');
     await followReturn(h, click.location);
     // A refused notification and a failing status call log reasons too.
@@ -382,19 +370,19 @@ describe.each(testDatabases())('ETpay payment journey over HTTP on %s', (kind) =
       .send({ payment: 'e30.e30.AAAA' });
     const other = await h.flow.start({ currency: 'CLP', total: 999 });
     await openFunnel(h, other.paymentId);
-    h.etpay.state.failNext(1, 503);
+    h.sim.state.failNext(1, 503);
     await request(h.app.url).get(`/return/${other.paymentId}`);
     await eventually(() => expect(delivered(json, 'PAID')).toHaveLength(1));
 
     const logs = h.app.logs.text;
     expect(logs).toContain(paymentId);
     expect(logs).toContain('provider status unavailable');
-    const jwts = h.etpay.state.deliveries.map((d) => d.jwt);
+    const jwts = h.sim.state.deliveries.map((d) => d.jwt);
     expect(jwts.length).toBeGreaterThan(0);
     const secrets = [
       ETPAY_API_TOKEN,
       storeToken,
-      ...h.etpay.state.sessions.flatMap((s) => [s.signatureToken, s.token]),
+      ...h.sim.state.sessions.flatMap((s) => [s.signatureToken, s.token]),
       ...jwts,
     ];
     expect(secrets.length).toBeGreaterThanOrEqual(6);

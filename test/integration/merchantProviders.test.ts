@@ -21,7 +21,7 @@ import { LogCapture, startTestApp, TEST_CLIENT_SECRET, type TestApp } from '../s
 import { openTestDb, testDatabases, type TestDb } from '../support/db';
 import { eventually, paymentFlow } from '../support/flow';
 import { CARD_OK, cardFields, get, submit } from '../unit/conekta/helpers';
-import { clickFunnel, pathOf } from '../unit/etpay/helpers/etpayHarness';
+import { clickFunnel, pathOf } from '../support/etpay';
 
 /**
  * The three real providers, built with no environment credentials at all: only what a store saves

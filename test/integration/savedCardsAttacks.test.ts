@@ -1,21 +1,10 @@
 import { issueAdminToken } from '../../src/merchants/adminAuth';
-import { createConektaProvider } from '../../src/providers/conekta/provider';
-import { createEcartPayProvider } from '../../src/providers/ecartpay/provider';
-import { startConektaSimulator, type RunningConektaSimulator } from '../../src/sandbox/conekta/server';
-import { startEcartPaySimulator, type RunningEcartPaySimulator } from '../../src/sandbox/ecartpay/server';
+import { simulatedConekta } from '../support/conekta';
 import { testDatabases } from '../support/db';
+import { simulatedEcartPay } from '../support/ecartpay';
 import { eventually } from '../support/flow';
-import {
-  cardsOnPage,
-  craftToken,
-  follow,
-  hop,
-  notice,
-  postForm,
-  startWorld,
-  TEST_CVC,
-  type World,
-} from '../support/savedCards';
+import { startWorld, type World } from '../support/harness';
+import { cardsOnPage, craftToken, follow, hop, notice, postForm, typedCard } from '../support/savedCards';
 
 /**
  * "Bad input and attacks" of saved cards (issue 9), each its own test, for both providers: a guest or
@@ -27,11 +16,17 @@ import {
 const CUSTOMER = 5150001;
 const EMAIL = 'carla.owner@example.com';
 
+interface Shopper {
+  customerId?: number;
+  email?: string;
+  storeId?: number;
+}
+
 interface Rig {
   id: 'conekta' | 'ecartpay';
   world: World;
   /** A first purchase of this shopper that saves a card (typed on the provider's page). */
-  saveCard(shopper?: { customerId?: number; email?: string; storeId?: number }): Promise<void>;
+  saveCard(shopper?: Shopper): Promise<void>;
   /** Adds a card on the shopper's provider customer (as if saved earlier); its provider id. */
   addCardAtProvider(number: string, customerIndex?: number): string;
   removeAtProvider(providerCardId: string, customerIndex?: number): void;
@@ -43,45 +38,33 @@ interface Rig {
   reset(): Promise<void>;
 }
 
-async function conektaRig(kind: 'pglite' | 'postgres'): Promise<Rig> {
-  const KEY = 'key_SavedCardsAttackProbe41';
-  const sim: RunningConektaSimulator = await startConektaSimulator({
-    privateKeys: [KEY],
-    webhookRetryDelayMs: 30,
+/** "Go to Payment" of a first purchase by this shopper (by default, the one attacked): the checkout step. */
+async function firstCheckout(world: World, shopper: Shopper) {
+  const s = await world.flow.start({
+    currency: 'MXN',
+    customerId: shopper.customerId ?? CUSTOMER,
+    email: shopper.email ?? EMAIL,
+    ...(shopper.storeId ? { storeId: shopper.storeId } : {}),
   });
+  return hop(`${world.url}/pay/${s.paymentId}/checkout`);
+}
+
+async function conektaRig(kind: 'pglite' | 'postgres'): Promise<Rig> {
   const world = await startWorld(
     kind,
-    () => [
-      createConektaProvider({
-        apiUrl: sim.url,
-        privateKey: KEY,
-        livemode: false,
-        timeoutMs: 800,
-        retryDelayMs: 10,
-      }),
-    ],
-    ['conekta'],
+    simulatedConekta({ privateKey: 'key_SavedCardsAttackProbe41', timeoutMs: 800 }),
   );
-  sim.setWebhookUrl(`${world.url}/webhooks/conekta`);
+  const { sim } = world;
   const customers = () => sim.state.listCustomers();
   return {
     id: 'conekta',
     world,
     async saveCard(shopper = {}) {
-      const s = await world.flow.start({
-        currency: 'MXN',
-        customerId: shopper.customerId ?? CUSTOMER,
-        email: shopper.email ?? EMAIL,
-        ...(shopper.storeId ? { storeId: shopper.storeId } : {}),
-      });
-      const checkout = await hop(`${world.url}/pay/${s.paymentId}/checkout`);
-      const paid = await postForm(`${checkout.location!}/card`, {
-        card_number: '4242424242424242',
-        card_name: 'Carla',
-        card_expiry: '10/31',
-        card_cvc: TEST_CVC,
-        save_card: 'on',
-      });
+      const checkout = await firstCheckout(world, shopper);
+      const paid = await postForm(
+        `${checkout.location!}/card`,
+        typedCard({ number: '4242424242424242', name: 'Carla', expiry: '10/31', save: true }),
+      );
       await follow(paid.location!, world.url, (u) => !u.startsWith(world.url));
     },
     addCardAtProvider: (number, i = 0) =>
@@ -94,49 +77,32 @@ async function conektaRig(kind: 'pglite' | 'postgres'): Promise<Rig> {
         .filter((r) => r.order.metadata.saved_card === 'true')
         .reduce((n, r) => n + r.order.charges.data.length, 0),
     answerLate: (ms) => sim.state.lateChargeAnswers(ms),
-    async reset() {
-      await sim.state.settled();
-      sim.state.reset();
-    },
-    async close() {
-      await world.close();
-      await sim.close();
-    },
+    reset: () => world.reset(),
+    close: () => world.close(),
   };
 }
 
 async function ecartRig(kind: 'pglite' | 'postgres'): Promise<Rig> {
-  const keys = {
-    publicKey: 'pub_saved_attack_ecart',
-    privateKey: 'prv_saved_attack_ecart_0d1',
-    webhookSecret: 'whsec_attack_ecart_9',
-  };
-  const sim: RunningEcartPaySimulator = await startEcartPaySimulator(keys);
   const world = await startWorld(
     kind,
-    (db) => [createEcartPayProvider({ apiUrl: sim.apiUrl, ...keys, db, timeoutMs: 800 })],
-    ['ecartpay'],
+    simulatedEcartPay({
+      publicKey: 'pub_saved_attack_ecart',
+      privateKey: 'prv_saved_attack_ecart_0d1',
+      webhookSecret: 'whsec_attack_ecart_9',
+      timeoutMs: 800,
+    }),
   );
+  const { sim } = world;
   const customers = () => sim.state.listCustomers();
   return {
     id: 'ecartpay',
     world,
     async saveCard(shopper = {}) {
-      const s = await world.flow.start({
-        currency: 'MXN',
-        customerId: shopper.customerId ?? CUSTOMER,
-        email: shopper.email ?? EMAIL,
-        ...(shopper.storeId ? { storeId: shopper.storeId } : {}),
-      });
-      const checkout = await hop(`${world.url}/pay/${s.paymentId}/checkout`);
+      const checkout = await firstCheckout(world, shopper);
       const orderId = new URL(checkout.location!).searchParams.get('id')!;
       const paid = await postForm(`${sim.url}/checkout/${orderId}`, {
         action: 'card',
-        card_number: '4242424242424242',
-        card_name: 'Carla',
-        card_expiry: '10/31',
-        card_cvc: TEST_CVC,
-        save_card: 'on',
+        ...typedCard({ number: '4242424242424242', name: 'Carla', expiry: '10/31', save: true }),
       });
       await follow(paid.location!, world.url, (u) => !u.startsWith(world.url));
     },
@@ -147,13 +113,10 @@ async function ecartRig(kind: 'pglite' | 'postgres'): Promise<Rig> {
       sim.state.callsTo('createOrder').filter((c) => (c.body as { token?: string }).token).length,
     answerLate: (ms) => sim.state.lateAnswers(ms, 'createOrder'),
     async reset() {
-      sim.state.reset();
+      await world.reset();
       sim.state.retryDelaysMs = [50, 50, 50];
     },
-    async close() {
-      await world.close();
-      await sim.close();
-    },
+    close: () => world.close(),
   };
 }
 
@@ -174,8 +137,6 @@ describe.each(cases)('Saved cards: bad input and attacks, $provider on $kind', (
   });
   beforeEach(async () => {
     await rig.reset();
-    await w.t.reset();
-    w.ecwid.state.reset();
   });
 
   const start = (
@@ -344,10 +305,7 @@ describe.each(cases)('Saved cards: bad input and attacks, $provider on $kind', (
     await rig.saveCard();
     rig.addCardAtProvider('4000000000000127');
     const s = await start();
-    const before = w.ecwid.state.getOrder(
-      s.json.storeId,
-      s.json.cart.order.referenceTransactionId,
-    )?.paymentStatus;
+    const before = w.ecwidOrder(s.json)?.paymentStatus;
     const card = cardsOnPage((await step(s.paymentId)).html).find((c) => c.label.endsWith('0127'))!;
     const declined = await pay(s.paymentId, card.payToken);
     expect(declined.location).toBe(`/pay/${s.paymentId}/checkout?provider=${provider}`);
@@ -355,9 +313,7 @@ describe.each(cases)('Saved cards: bad input and attacks, $provider on $kind', (
     expect(notice(again.html)).toContain('El banco rechazó la tarjeta Visa •••• 0127.');
     expect(again.html).toContain('id="use-another-method"');
     expect(await paymentState(s.paymentId)).toEqual({ state: 'created', provider: null });
-    expect(
-      w.ecwid.state.getOrder(s.json.storeId, s.json.cart.order.referenceTransactionId)?.paymentStatus,
-    ).toBe(before);
+    expect(w.ecwidOrder(s.json)?.paymentStatus).toBe(before);
     // Another card of the shopper pays the same payment.
     const good = cardsOnPage(again.html).find((c) => c.label.endsWith('4242'))!;
     expect((await pay(s.paymentId, good.payToken)).location).toBe(`/return/${s.paymentId}`);
@@ -399,8 +355,6 @@ describe.each(cases)('Saved cards: bad input and attacks, $provider on $kind', (
     expect(rig.charges()).toBe(1);
     const back = await follow(`/return/${s.paymentId}`, w.url, (u) => !u.startsWith(w.url));
     expect(back.url).toBe(s.json.returnUrl);
-    expect(
-      w.ecwid.state.getOrder(s.json.storeId, s.json.cart.order.referenceTransactionId)?.paymentStatus,
-    ).toBe('PAID');
+    expect(w.ecwidOrder(s.json)?.paymentStatus).toBe('PAID');
   });
 });

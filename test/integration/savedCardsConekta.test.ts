@@ -1,8 +1,8 @@
-import { createConektaProvider } from '../../src/providers/conekta/provider';
-import { startConektaSimulator, type RunningConektaSimulator } from '../../src/sandbox/conekta/server';
 import type { SimOrderRecord } from '../../src/sandbox/conekta/state';
+import { simulatedConekta, type ConektaWorld } from '../support/conekta';
 import { testDatabases } from '../support/db';
 import { eventually } from '../support/flow';
+import { startWorld } from '../support/harness';
 import {
   cardDataIn,
   cardsOnPage,
@@ -11,9 +11,7 @@ import {
   hop,
   notice,
   postForm,
-  startWorld,
-  TEST_CVC,
-  type World,
+  typedCard,
 } from '../support/savedCards';
 
 const KEY = 'key_SavedCardsConektaProbe9f3';
@@ -22,36 +20,16 @@ const CUSTOMER = 4242001;
 const EMAIL = 'ana.returning@example.com';
 
 describe.each(testDatabases())('Saved cards with Conekta, through the simulators, on %s', (kind) => {
-  let w: World;
-  let sim: RunningConektaSimulator;
+  let w: ConektaWorld;
 
   beforeAll(async () => {
-    sim = await startConektaSimulator({ privateKeys: [KEY], webhookRetryDelayMs: 30 });
-    w = await startWorld(
-      kind,
-      () => [
-        createConektaProvider({
-          apiUrl: sim.url,
-          privateKey: KEY,
-          livemode: false,
-          timeoutMs: 800,
-          retryDelayMs: 10,
-        }),
-      ],
-      ['conekta'],
-    );
-    sim.setWebhookUrl(`${w.url}/webhooks/conekta`);
+    w = await startWorld(kind, simulatedConekta({ privateKey: KEY, timeoutMs: 800 }));
   });
   afterAll(async () => {
     await w?.close();
-    await sim?.close();
   });
   beforeEach(async () => {
-    await sim.state.settled();
-    sim.state.reset();
-    await w.t.reset();
-    w.ecwid.state.reset();
-    w.proxy.requests.length = 0;
+    await w.reset();
   });
 
   const start = (
@@ -65,21 +43,6 @@ describe.each(testDatabases())('Saved cards with Conekta, through the simulators
       total: 512.3,
       ...over,
     });
-  const ecwidOrder = (json: { storeId: number; cart: { order: { referenceTransactionId: string } } }) =>
-    w.ecwid.state.getOrder(json.storeId, json.cart.order.referenceTransactionId);
-  const payment = async (id: string) =>
-    (
-      await w.t.db.query<{
-        state: string;
-        provider: string | null;
-        provider_reference: string | null;
-        saved_card_id: string | null;
-        external_transaction_id: string | null;
-      }>(
-        'SELECT state, provider, provider_reference, saved_card_id, external_transaction_id FROM payments WHERE id = $1',
-        [id],
-      )
-    )[0]!;
   const savedCards = () =>
     w.t.db.query<{
       id: string;
@@ -90,8 +53,8 @@ describe.each(testDatabases())('Saved cards with Conekta, through the simulators
       removed_at: unknown;
     }>('SELECT id, brand, last4, exp_month, exp_year, removed_at FROM saved_cards ORDER BY created_at');
   const orderOf = (paymentId: string) =>
-    sim.state.listOrders().filter((r) => r.order.metadata.payment_id === paymentId);
-  const customers = () => sim.state.listCustomers();
+    w.sim.state.listOrders().filter((r) => r.order.metadata.payment_id === paymentId);
+  const customers = () => w.sim.state.listCustomers();
 
   /** First purchase of a logged-in shopper: the hosted page with card saving, card typed there. */
   async function firstPurchase(card = '4242 4242 4242 4242', save = true) {
@@ -102,13 +65,10 @@ describe.each(testDatabases())('Saved cards with Conekta, through the simulators
     expect(checkout.location).toBe(record.order.checkout!.url);
     const page = await hop(record.order.checkout!.url);
     expect(page.html).toContain('id="save-card"');
-    const paid = await postForm(`${record.order.checkout!.url}/card`, {
-      card_number: card,
-      card_name: 'Ana Returning',
-      card_expiry: '11/31',
-      card_cvc: TEST_CVC,
-      ...(save ? { save_card: 'on' } : {}),
-    });
+    const paid = await postForm(
+      `${record.order.checkout!.url}/card`,
+      typedCard({ number: card, name: 'Ana Returning', expiry: '11/31', save }),
+    );
     expect(paid.status).toBe(303);
     const back = await follow(paid.location!, w.url, (u) => !u.startsWith(w.url));
     return { ...s, record, back };
@@ -124,13 +84,13 @@ describe.each(testDatabases())('Saved cards with Conekta, through the simulators
   /** A card saved earlier on the shopper's Conekta customer (e.g. one the bank now declines). */
   function addSavedCardAtConekta(number: string) {
     const customer = customers()[0]!;
-    return sim.state.addSource(customer.id, { number, holder: 'Ana Returning', expiry: '10/30' })!;
+    return w.sim.state.addSource(customer.id, { number, holder: 'Ana Returning', expiry: '10/30' })!;
   }
 
   it('first purchase: a Conekta customer is created, the hosted page saves the card, recorded once paid', async () => {
     const s = await firstPurchase();
-    expect(ecwidOrder(s.json)?.paymentStatus).toBe('PAID');
-    const created = sim.state.requests.find((r) => r.method === 'POST' && r.path === '/customers')!;
+    expect(w.ecwidOrder(s.json)?.paymentStatus).toBe('PAID');
+    const created = w.sim.state.requests.find((r) => r.method === 'POST' && r.path === '/customers')!;
     expect(created.body).toMatchObject({
       email: EMAIL,
       metadata: { ecwid_store_id: String(s.json.storeId), ecwid_customer_id: String(CUSTOMER) },
@@ -189,10 +149,10 @@ describe.each(testDatabases())('Saved cards with Conekta, through the simulators
     });
     expect(record!.order.checkout).toBeUndefined();
     expect(record!.order.charges.data).toHaveLength(1);
-    const p = await payment(s.paymentId);
+    const p = await w.paymentRow(s.paymentId);
     expect(p).toMatchObject({ state: 'paid', provider: 'conekta', provider_reference: record!.order.id });
     expect(p.saved_card_id).toBe(card!.id);
-    expect(ecwidOrder(s.json)).toMatchObject({
+    expect(w.ecwidOrder(s.json)).toMatchObject({
       paymentStatus: 'PAID',
       externalTransactionId: record!.order.charges.data[0]!.id,
     });
@@ -214,19 +174,19 @@ describe.each(testDatabases())('Saved cards with Conekta, through the simulators
     const cards = cardsOnPage(s.step.html);
     expect(cards.map((c) => c.label)).toEqual(['Pagar con Visa •••• 4242', 'Pagar con Visa •••• 0127']);
 
-    const before = ecwidOrder(s.json)?.paymentStatus;
+    const before = w.ecwidOrder(s.json)?.paymentStatus;
     const declined = await postForm(`${w.url}/pay/${s.paymentId}/saved-cards/pay`, { t: cards[1]!.payToken });
     expect(declined.status).toBe(303);
     expect(declined.location).toBe(`/pay/${s.paymentId}/checkout?provider=conekta`);
-    expect(await payment(s.paymentId)).toMatchObject({
+    expect(await w.paymentRow(s.paymentId)).toMatchObject({
       state: 'created',
       provider: null,
       provider_reference: null,
     });
-    await sim.state.settled();
+    await w.sim.state.settled();
     // Ecwid is not told anything: its order stays as it was, payable.
-    expect(ecwidOrder(s.json)?.paymentStatus).toBe(before);
-    expect(w.ecwid.state.updatesFor(s.json.storeId, s.json.cart.order.referenceTransactionId)).toEqual([]);
+    expect(w.ecwidOrder(s.json)?.paymentStatus).toBe(before);
+    expect(w.ecwidUpdates(s.json)).toEqual([]);
 
     const again = await hop(`${w.url}${declined.location}`);
     expect(again.status).toBe(200);
@@ -235,15 +195,13 @@ describe.each(testDatabases())('Saved cards with Conekta, through the simulators
     const other = await hop(`${w.url}/pay/${s.paymentId}/checkout?provider=conekta&method=other`);
     expect(other.status).toBe(303);
     const hosted = orderOf(s.paymentId).find((r) => r.order.checkout)!;
-    const paid = await postForm(`${hosted.order.checkout!.url}/card`, {
-      card_number: '4242424242424242',
-      card_name: 'Ana',
-      card_expiry: '11/31',
-      card_cvc: TEST_CVC,
-    });
+    const paid = await postForm(
+      `${hosted.order.checkout!.url}/card`,
+      typedCard({ number: '4242424242424242', name: 'Ana', expiry: '11/31' }),
+    );
     await follow(paid.location!, w.url, (u) => !u.startsWith(w.url));
-    expect(ecwidOrder(s.json)?.paymentStatus).toBe('PAID');
-    expect((await payment(s.paymentId)).provider_reference).toBe(hosted.order.id);
+    expect(w.ecwidOrder(s.json)?.paymentStatus).toBe('PAID');
+    expect((await w.paymentRow(s.paymentId)).provider_reference).toBe(hosted.order.id);
   });
 
   it('3-D Secure: the challenge is followed and its return verified by re-fetching the order → PAID', async () => {
@@ -253,8 +211,8 @@ describe.each(testDatabases())('Saved cards with Conekta, through the simulators
     const card = cardsOnPage(s.step.html).find((c) => c.label.endsWith('1091'))!;
     const sent = await postForm(`${w.url}/pay/${s.paymentId}/saved-cards/pay`, { t: card.payToken });
     expect(sent.status).toBe(303);
-    expect(sent.location).toMatch(new RegExp(`^${sim.url}/three-ds/`));
-    expect((await payment(s.paymentId)).state).toBe('checkout_open');
+    expect(sent.location).toMatch(new RegExp(`^${w.sim.url}/three-ds/`));
+    expect((await w.paymentRow(s.paymentId)).state).toBe('checkout_open');
     // Back at the checkout step meanwhile: sent to the challenge again, never a second charge.
     expect((await hop(`${w.url}/pay/${s.paymentId}/checkout`)).location).toBe(`/return/${s.paymentId}`);
 
@@ -266,7 +224,7 @@ describe.each(testDatabases())('Saved cards with Conekta, through the simulators
     // The query Conekta adds says "paid", but only the re-fetched order counts.
     const back = await follow(done.location!, w.url, (u) => !u.startsWith(w.url));
     expect(back.url).toBe(s.json.returnUrl);
-    expect(ecwidOrder(s.json)?.paymentStatus).toBe('PAID');
+    expect(w.ecwidOrder(s.json)?.paymentStatus).toBe('PAID');
     expect(orderOf(s.paymentId)[0]!.order.charges.data).toHaveLength(1);
   });
 
@@ -274,17 +232,17 @@ describe.each(testDatabases())('Saved cards with Conekta, through the simulators
     await firstPurchase();
     addSavedCardAtConekta('4000000000001091');
     const s = await returningCheckout();
-    const before = ecwidOrder(s.json)?.paymentStatus;
+    const before = w.ecwidOrder(s.json)?.paymentStatus;
     const card = cardsOnPage(s.step.html).find((c) => c.label.endsWith('1091'))!;
     const sent = await postForm(`${w.url}/pay/${s.paymentId}/saved-cards/pay`, { t: card.payToken });
-    expect(sent.location).toMatch(new RegExp(`^${sim.url}/three-ds/`));
+    expect(sent.location).toMatch(new RegExp(`^${w.sim.url}/three-ds/`));
     const done = await postForm(sent.location!, { action: 'fail' });
     expect(done.location!.startsWith(`${w.url}/return/${s.paymentId}`)).toBe(true);
     // The return re-fetches the order (declined): back to the checkout step, not to the store.
     const back = await hop(done.location!);
     expect(back.status).toBe(303);
     expect(back.location).toBe(`/pay/${s.paymentId}/checkout?provider=conekta`);
-    expect(await payment(s.paymentId)).toMatchObject({
+    expect(await w.paymentRow(s.paymentId)).toMatchObject({
       state: 'created',
       provider: null,
       provider_reference: null,
@@ -300,11 +258,11 @@ describe.each(testDatabases())('Saved cards with Conekta, through the simulators
     );
     expect(step.html).toContain('Usar otro medio de pago');
     // Conekta's order.declined notification (delivered meanwhile) changed nothing; Ecwid never told.
-    await sim.state.settled();
-    expect(sim.state.deliveries.some((d) => d.type === 'order.declined' && d.status === 200)).toBe(true);
-    expect((await payment(s.paymentId)).state).toBe('created');
-    expect(ecwidOrder(s.json)?.paymentStatus).toBe(before);
-    expect(w.ecwid.state.updatesFor(s.json.storeId, s.json.cart.order.referenceTransactionId)).toEqual([]);
+    await w.sim.state.settled();
+    expect(w.sim.state.deliveries.some((d) => d.type === 'order.declined' && d.status === 200)).toBe(true);
+    expect((await w.paymentRow(s.paymentId)).state).toBe('created');
+    expect(w.ecwidOrder(s.json)?.paymentStatus).toBe(before);
+    expect(w.ecwidUpdates(s.json)).toEqual([]);
     // A second return (the browser's back button) changes nothing either.
     expect((await hop(done.location!)).location).toBe(`/pay/${s.paymentId}/checkout`);
     // The other card still pays the same Ecwid order.
@@ -312,7 +270,7 @@ describe.each(testDatabases())('Saved cards with Conekta, through the simulators
     const paid = await postForm(`${w.url}/pay/${s.paymentId}/saved-cards/pay`, { t: other.payToken });
     const final = await follow(paid.location!, w.url, (u) => !u.startsWith(w.url));
     expect(final.url).toBe(s.json.returnUrl);
-    expect(ecwidOrder(s.json)?.paymentStatus).toBe('PAID');
+    expect(w.ecwidOrder(s.json)?.paymentStatus).toBe('PAID');
   });
 
   it('removal from the checkout step deletes the card at Conekta too', async () => {
@@ -325,7 +283,7 @@ describe.each(testDatabases())('Saved cards with Conekta, through the simulators
     expect(removed.status).toBe(303);
     expect(removed.location).toBe(`/pay/${s.paymentId}/checkout?provider=conekta&notice=removed`);
     expect(customers()[0]!.payment_sources.data).toEqual([]);
-    expect(sim.state.requests.some((r) => r.method === 'DELETE' && r.path.startsWith('/customers/'))).toBe(
+    expect(w.sim.state.requests.some((r) => r.method === 'DELETE' && r.path.startsWith('/customers/'))).toBe(
       true,
     );
     expect((await savedCards())[0]!.removed_at).not.toBeNull();
@@ -354,16 +312,16 @@ describe.each(testDatabases())('Saved cards with Conekta, through the simulators
     await firstPurchase();
     const s = await returningCheckout();
     const [card] = cardsOnPage(s.step.html);
-    sim.state.lateChargeAnswers(2_000); // charged at once, answered after the app's 800 ms timeout
+    w.sim.state.lateChargeAnswers(2_000); // charged at once, answered after the app's 800 ms timeout
     const sent = await postForm(`${w.url}/pay/${s.paymentId}/saved-cards/pay`, { t: card!.payToken });
     expect(sent.location).toBe(`/return/${s.paymentId}`);
-    expect((await payment(s.paymentId)).state).toBe('paid');
+    expect((await w.paymentRow(s.paymentId)).state).toBe('paid');
     // The shopper clicks again (another tab, an old page): nothing more is charged.
     const fresh = await hop(`${w.url}/pay/${s.paymentId}/checkout`);
     expect(fresh.status).toBe(303);
     expect(orderOf(s.paymentId)).toHaveLength(1);
     expect(orderOf(s.paymentId)[0]!.order.charges.data).toHaveLength(1);
-    expect(sim.state.requests.filter((r) => r.path.endsWith('/charges'))).toHaveLength(1);
+    expect(w.sim.state.requests.filter((r) => r.path.endsWith('/charges'))).toHaveLength(1);
     const back = await follow(`/return/${s.paymentId}`, w.url, (u) => !u.startsWith(w.url));
     expect(back.url).toBe(s.json.returnUrl);
   });
@@ -372,13 +330,13 @@ describe.each(testDatabases())('Saved cards with Conekta, through the simulators
     await firstPurchase();
     const s = await returningCheckout();
     const [card] = cardsOnPage(s.step.html);
-    sim.state.lateChargeAnswers(2_000);
-    sim.state.knobs.holdWebhooks = true; // no notification settles it meanwhile
+    w.sim.state.lateChargeAnswers(2_000);
+    w.sim.state.knobs.holdWebhooks = true; // no notification settles it meanwhile
     // The charge answer is lost, then both tries of the order's re-fetch fail.
-    const failGets = () => sim.state.failNext(2, 503);
+    const failGets = () => w.sim.state.failNext(2, 503);
     const sending = postForm(`${w.url}/pay/${s.paymentId}/saved-cards/pay`, { t: card!.payToken });
     await eventually(() => {
-      if (!sim.state.requests.some((r) => r.path.endsWith('/charges'))) throw new Error('no charge yet');
+      if (!w.sim.state.requests.some((r) => r.path.endsWith('/charges'))) throw new Error('no charge yet');
     });
     failGets();
     const sent = await sending;
@@ -389,11 +347,11 @@ describe.each(testDatabases())('Saved cards with Conekta, through the simulators
     const second = await hop(`${w.url}/pay/${s.paymentId}/checkout`);
     expect(second.location).toBe(`/return/${s.paymentId}`);
     // The return re-fetches the order: paid.
-    sim.state.lateChargeAnswers(0);
+    w.sim.state.lateChargeAnswers(0);
     const back = await follow(`/return/${s.paymentId}`, w.url, (u) => !u.startsWith(w.url));
     expect(back.url).toBe(s.json.returnUrl);
-    expect((await payment(s.paymentId)).state).toBe('paid');
-    expect(sim.state.requests.filter((r) => r.path.endsWith('/charges'))).toHaveLength(1);
+    expect((await w.paymentRow(s.paymentId)).state).toBe('paid');
+    expect(w.sim.state.requests.filter((r) => r.path.endsWith('/charges'))).toHaveLength(1);
   });
 
   /** Makes the payment's saved-card attempt look `minutes` old, and the payment due for reconciliation. */
@@ -408,14 +366,14 @@ describe.each(testDatabases())('Saved cards with Conekta, through the simulators
     );
   }
   const cancelCalls = () =>
-    sim.state.requests.filter((r) => r.method === 'POST' && r.path.endsWith('/cancel'));
+    w.sim.state.requests.filter((r) => r.method === 'POST' && r.path.endsWith('/cancel'));
 
   it('a charge that never reached Conekta: once stale, the order is cancelled at Conekta and the payment released', async () => {
     await firstPurchase();
     const s = await returningCheckout();
-    const before = ecwidOrder(s.json)?.paymentStatus;
+    const before = w.ecwidOrder(s.json)?.paymentStatus;
     const [card] = cardsOnPage(s.step.html);
-    sim.state.dropNextCharges(1); // the charge request is lost on the way: Conekta never sees it
+    w.sim.state.dropNextCharges(1); // the charge request is lost on the way: Conekta never sees it
     const sent = await postForm(`${w.url}/pay/${s.paymentId}/saved-cards/pay`, { t: card!.payToken });
     expect(sent.location).toBe(`/return/${s.paymentId}`);
     const [order] = orderOf(s.paymentId);
@@ -425,7 +383,7 @@ describe.each(testDatabases())('Saved cards with Conekta, through the simulators
     await age(s.paymentId, 12);
     expect(await w.app.reconciler.runOnce()).toEqual({ checked: 1, changed: 0 });
     expect(cancelCalls()).toHaveLength(0);
-    expect(await payment(s.paymentId)).toMatchObject({ state: 'checkout_open', provider: 'conekta' });
+    expect(await w.paymentRow(s.paymentId)).toMatchObject({ state: 'checkout_open', provider: 'conekta' });
     // Still nothing else can be charged for this payment meanwhile.
     expect((await hop(`${w.url}/pay/${s.paymentId}/checkout`)).location).toBe(`/return/${s.paymentId}`);
 
@@ -433,8 +391,8 @@ describe.each(testDatabases())('Saved cards with Conekta, through the simulators
     await age(s.paymentId, 16);
     expect(await w.app.reconciler.runOnce()).toEqual({ checked: 1, changed: 1 });
     expect(cancelCalls()).toHaveLength(1);
-    expect(sim.state.getOrder(order!.order.id)!.order.payment_status).toBe('canceled');
-    expect(await payment(s.paymentId)).toMatchObject({
+    expect(w.sim.state.getOrder(order!.order.id)!.order.payment_status).toBe('canceled');
+    expect(await w.paymentRow(s.paymentId)).toMatchObject({
       state: 'created',
       provider: null,
       provider_reference: null,
@@ -442,13 +400,13 @@ describe.each(testDatabases())('Saved cards with Conekta, through the simulators
     });
     expect(await w.t.db.query('SELECT status FROM saved_card_attempts')).toEqual([{ status: 'not_charged' }]);
     // Conekta's order.canceled notification changes nothing; Ecwid was never told anything.
-    await sim.state.settled();
-    expect(sim.state.deliveries.some((d) => d.type === 'order.canceled' && d.status === 200)).toBe(true);
-    expect((await payment(s.paymentId)).state).toBe('created');
-    expect(ecwidOrder(s.json)?.paymentStatus).toBe(before);
-    expect(w.ecwid.state.updatesFor(s.json.storeId, s.json.cart.order.referenceTransactionId)).toEqual([]);
+    await w.sim.state.settled();
+    expect(w.sim.state.deliveries.some((d) => d.type === 'order.canceled' && d.status === 200)).toBe(true);
+    expect((await w.paymentRow(s.paymentId)).state).toBe('created');
+    expect(w.ecwidOrder(s.json)?.paymentStatus).toBe(before);
+    expect(w.ecwidUpdates(s.json)).toEqual([]);
     // A charge request arriving late at the cancelled order is refused by Conekta.
-    const late = await fetch(`${sim.url}/orders/${order!.order.id}/charges`, {
+    const late = await fetch(`${w.sim.url}/orders/${order!.order.id}/charges`, {
       method: 'POST',
       headers: { Authorization: `Bearer ${KEY}`, 'Content-Type': 'application/json' },
       body: JSON.stringify({
@@ -464,7 +422,7 @@ describe.each(testDatabases())('Saved cards with Conekta, through the simulators
     const paid = await postForm(`${w.url}/pay/${s.paymentId}/saved-cards/pay`, { t: again.payToken });
     const back = await follow(paid.location!, w.url, (u) => !u.startsWith(w.url));
     expect(back.url).toBe(s.json.returnUrl);
-    expect(ecwidOrder(s.json)?.paymentStatus).toBe('PAID');
+    expect(w.ecwidOrder(s.json)?.paymentStatus).toBe('PAID');
     const charges = orderOf(s.paymentId).flatMap((r) => r.order.charges.data);
     expect(charges.map((c) => c.status)).toEqual(['paid']);
   });
@@ -474,32 +432,32 @@ describe.each(testDatabases())('Saved cards with Conekta, through the simulators
     addSavedCardAtConekta('4000000000001091');
     const s = await returningCheckout();
     const card = cardsOnPage(s.step.html).find((c) => c.label.endsWith('1091'))!;
-    sim.state.lateChargeAnswers(2_000); // the challenged charge is made, its answer is lost…
-    sim.state.knobs.holdWebhooks = true;
+    w.sim.state.lateChargeAnswers(2_000); // the challenged charge is made, its answer is lost…
+    w.sim.state.knobs.holdWebhooks = true;
     const sending = postForm(`${w.url}/pay/${s.paymentId}/saved-cards/pay`, { t: card.payToken });
     await eventually(() => {
-      if (!sim.state.requests.some((r) => r.path.endsWith('/charges'))) throw new Error('no charge yet');
+      if (!w.sim.state.requests.some((r) => r.path.endsWith('/charges'))) throw new Error('no charge yet');
     });
-    sim.state.failNext(2, 503); // …and so is the order's re-fetch: outcome unknown
+    w.sim.state.failNext(2, 503); // …and so is the order's re-fetch: outcome unknown
     expect((await sending).location).toBe(`/return/${s.paymentId}`);
-    sim.state.lateChargeAnswers(0);
+    w.sim.state.lateChargeAnswers(0);
     expect(await w.t.db.query('SELECT status FROM saved_card_attempts')).toEqual([{ status: 'unknown' }]);
     await age(s.paymentId, 30);
     await w.app.reconciler.runOnce();
     // The order has a (pending) charge: never cancelled, the payment stays in flight.
     expect(cancelCalls()).toHaveLength(0);
     expect(orderOf(s.paymentId)[0]!.order.payment_status).not.toBe('canceled');
-    expect(await payment(s.paymentId)).toMatchObject({ state: 'checkout_open', provider: 'conekta' });
+    expect(await w.paymentRow(s.paymentId)).toMatchObject({ state: 'checkout_open', provider: 'conekta' });
     expect(await w.t.db.query('SELECT status FROM saved_card_attempts')).toEqual([{ status: 'unknown' }]);
 
     // Conekta's cancel refuses a paid order (the first purchase's), which stays paid.
-    const refused = await fetch(`${sim.url}/orders/${first.record.order.id}/cancel`, {
+    const refused = await fetch(`${w.sim.url}/orders/${first.record.order.id}/cancel`, {
       method: 'POST',
       headers: { Authorization: `Bearer ${KEY}`, 'Content-Type': 'application/json' },
       body: '{}',
     });
     expect(refused.status).toBe(428);
-    expect(sim.state.getOrder(first.record.order.id)!.order.payment_status).toBe('paid');
+    expect(w.sim.state.getOrder(first.record.order.id)!.order.payment_status).toBe('paid');
   });
 
   it('no card number or CVC ever reaches our server, its logs or its database', async () => {
@@ -518,7 +476,7 @@ describe.each(testDatabases())('Saved cards with Conekta, through the simulators
     });
     const done = await postForm(sent.location!, { action: 'approve' });
     await follow(done.location!, w.url, (u) => !u.startsWith(w.url));
-    await sim.state.settled();
+    await w.sim.state.settled();
 
     // The card numbers were typed (the simulator's hosted page saw them), yet none reached us.
     expect(w.proxy.requests.length).toBeGreaterThan(10);

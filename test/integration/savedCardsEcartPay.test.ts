@@ -1,7 +1,7 @@
-import { createEcartPayProvider } from '../../src/providers/ecartpay/provider';
-import { startEcartPaySimulator, type RunningEcartPaySimulator } from '../../src/sandbox/ecartpay/server';
 import { testDatabases } from '../support/db';
+import { simulatedEcartPay, type EcartPayWorld } from '../support/ecartpay';
 import { eventually } from '../support/flow';
+import { startWorld } from '../support/harness';
 import {
   cardDataIn,
   cardsOnPage,
@@ -10,70 +10,37 @@ import {
   hop,
   notice,
   postForm,
-  startWorld,
   TEST_CVC,
-  type World,
+  typedCard,
 } from '../support/savedCards';
 
-const PUBLIC_KEY = 'pub_saved_cards_ecart_5e1';
-const PRIVATE_KEY = 'prv_saved_cards_ecart_7a2b9c';
-const WEBHOOK_SECRET = 'whsec_saved_cards_ecart_31';
+const KEYS = {
+  publicKey: 'pub_saved_cards_ecart_5e1',
+  privateKey: 'prv_saved_cards_ecart_7a2b9c',
+  webhookSecret: 'whsec_saved_cards_ecart_31',
+};
 const CUSTOMER = 7700001;
 const EMAIL = 'bruno.returning@example.com';
 
 describe.each(testDatabases())('Saved cards with Ecart Pay, through the simulators, on %s', (kind) => {
-  let w: World;
-  let sim: RunningEcartPaySimulator;
+  let w: EcartPayWorld;
 
   beforeAll(async () => {
-    sim = await startEcartPaySimulator({
-      publicKey: PUBLIC_KEY,
-      privateKey: PRIVATE_KEY,
-      webhookSecret: WEBHOOK_SECRET,
-    });
-    w = await startWorld(
-      kind,
-      (db) => [
-        createEcartPayProvider({
-          apiUrl: sim.apiUrl,
-          publicKey: PUBLIC_KEY,
-          privateKey: PRIVATE_KEY,
-          webhookSecret: WEBHOOK_SECRET,
-          db,
-          timeoutMs: 800,
-        }),
-      ],
-      ['ecartpay'],
-    );
+    w = await startWorld(kind, simulatedEcartPay({ ...KEYS, timeoutMs: 800 }));
   });
   afterAll(async () => {
     await w?.close();
-    await sim?.close();
   });
   beforeEach(async () => {
-    sim.state.reset();
-    sim.state.retryDelaysMs = [50, 50, 50];
-    await w.t.reset();
-    w.ecwid.state.reset();
-    w.proxy.requests.length = 0;
+    await w.reset();
+    w.sim.state.retryDelaysMs = [50, 50, 50];
   });
 
   const start = (over: { customerId?: number | null; email?: string; total?: number } = {}) =>
     w.flow.start({ currency: 'MXN', customerId: CUSTOMER, email: EMAIL, total: 640.1, ...over });
-  const ecwidOrder = (json: { storeId: number; cart: { order: { referenceTransactionId: string } } }) =>
-    w.ecwid.state.getOrder(json.storeId, json.cart.order.referenceTransactionId);
-  const payment = async (id: string) =>
-    (
-      await w.t.db.query<{
-        state: string;
-        provider: string | null;
-        provider_reference: string | null;
-        saved_card_id: string | null;
-      }>('SELECT state, provider, provider_reference, saved_card_id FROM payments WHERE id = $1', [id])
-    )[0]!;
-  const customer = () => sim.state.listCustomers()[0]!;
+  const customer = () => w.sim.state.listCustomers()[0]!;
   const ordersWithToken = () =>
-    sim.state.callsTo('createOrder').filter((c) => (c.body as { token?: string }).token);
+    w.sim.state.callsTo('createOrder').filter((c) => (c.body as { token?: string }).token);
 
   async function firstPurchase(save = true) {
     const s = await start();
@@ -82,14 +49,10 @@ describe.each(testDatabases())('Saved cards with Ecart Pay, through the simulato
     const orderId = new URL(checkout.location!).searchParams.get('id')!;
     const page = await hop(checkout.location!);
     expect(page.html).toContain('id="ecartpay-card-form"');
-    const paid = await postForm(`${sim.url}/checkout/${orderId}`, {
+    const paid = await postForm(`${w.sim.url}/checkout/${orderId}`, {
       action: 'card',
       lang: 'es',
-      card_number: '4242 4242 4242 4242',
-      card_name: 'Bruno Returning',
-      card_expiry: '08/32',
-      card_cvc: TEST_CVC,
-      ...(save ? { save_card: 'on' } : {}),
+      ...typedCard({ number: '4242 4242 4242 4242', name: 'Bruno Returning', expiry: '08/32', save }),
     });
     expect(paid.status).toBe(303);
     const back = await follow(paid.location!, w.url, (u) => !u.startsWith(w.url));
@@ -103,14 +66,14 @@ describe.each(testDatabases())('Saved cards with Ecart Pay, through the simulato
   }
 
   const addCard = (number: string) =>
-    sim.state.addCard(customer().id, { number, name: 'Bruno Returning', expiry: '09/31' })!;
+    w.sim.state.addCard(customer().id, { number, name: 'Bruno Returning', expiry: '09/31' })!;
 
   it('first purchase: an Ecart customer is created, its pay page keeps the card, recorded once paid', async () => {
     const s = await firstPurchase();
-    expect(ecwidOrder(s.json)?.paymentStatus).toBe('PAID');
-    const [created] = sim.state.callsTo('createCustomer');
+    expect(w.ecwidOrder(s.json)?.paymentStatus).toBe('PAID');
+    const [created] = w.sim.state.callsTo('createCustomer');
     expect(created!.body).toMatchObject({ email: EMAIL, user_id: `ecwid-${s.json.storeId}-${CUSTOMER}` });
-    expect(sim.state.getOrder(s.orderId)!.customer_id).toBe(customer().id);
+    expect(w.sim.state.getOrder(s.orderId)!.customer_id).toBe(customer().id);
     const cards = await w.t.db.query<{ brand: string; last4: string; exp_month: number; exp_year: number }>(
       'SELECT brand, last4, exp_month, exp_year FROM saved_cards WHERE removed_at IS NULL',
     );
@@ -127,8 +90,8 @@ describe.each(testDatabases())('Saved cards with Ecart Pay, through the simulato
     const back = await follow(paid.location!, w.url, (u) => !u.startsWith(w.url));
     expect(back.url).toBe(s.json.returnUrl);
 
-    const [tokenCall] = sim.state.callsTo('cardToken');
-    expect(tokenCall!.body).toEqual({ id: sim.state.cardsOf(customer().id)[0]!.id });
+    const [tokenCall] = w.sim.state.callsTo('cardToken');
+    expect(tokenCall!.body).toEqual({ id: w.sim.state.cardsOf(customer().id)[0]!.id });
     const [charge] = ordersWithToken();
     expect(charge!.body).toMatchObject({
       currency: 'MXN',
@@ -137,32 +100,32 @@ describe.each(testDatabases())('Saved cards with Ecart Pay, through the simulato
       notify_url: `${w.url}/webhooks/ecartpay/${s.paymentId}`,
       redirect_url: `${w.url}/return/${s.paymentId}`,
     });
-    const p = await payment(s.paymentId);
+    const p = await w.paymentRow(s.paymentId);
     expect(p).toMatchObject({ state: 'paid', provider: 'ecartpay', saved_card_id: card!.id });
-    expect(ecwidOrder(s.json)?.paymentStatus).toBe('PAID');
+    expect(w.ecwidOrder(s.json)?.paymentStatus).toBe('PAID');
   });
 
   it('declined saved card: the decline is shown, the payment stays open, Ecwid is not touched', async () => {
     await firstPurchase();
     addCard('4000000000000127');
     const s = await returningCheckout();
-    const before = ecwidOrder(s.json)?.paymentStatus;
+    const before = w.ecwidOrder(s.json)?.paymentStatus;
     const card = cardsOnPage(s.step.html).find((c) => c.label.endsWith('0127'))!;
     const declined = await postForm(`${w.url}/pay/${s.paymentId}/saved-cards/pay`, { t: card.payToken });
     expect(declined.location).toBe(`/pay/${s.paymentId}/checkout?provider=ecartpay`);
-    expect(await payment(s.paymentId)).toMatchObject({
+    expect(await w.paymentRow(s.paymentId)).toMatchObject({
       state: 'created',
       provider: null,
       provider_reference: null,
     });
     // Ecart notifies the declined order: acknowledged, nothing changes.
     await eventually(() => {
-      if (!sim.state.notifications.some((n) => n.status === 'declined' && n.outcome === 'delivered'))
+      if (!w.sim.state.notifications.some((n) => n.status === 'declined' && n.outcome === 'delivered'))
         throw new Error('decline not notified yet');
     });
-    expect((await payment(s.paymentId)).state).toBe('created');
-    expect(ecwidOrder(s.json)?.paymentStatus).toBe(before);
-    expect(w.ecwid.state.updatesFor(s.json.storeId, s.json.cart.order.referenceTransactionId)).toEqual([]);
+    expect((await w.paymentRow(s.paymentId)).state).toBe('created');
+    expect(w.ecwidOrder(s.json)?.paymentStatus).toBe(before);
+    expect(w.ecwidUpdates(s.json)).toEqual([]);
     const again = await hop(`${w.url}${declined.location}`);
     expect(notice(again.html)).toContain('El banco rechazó la tarjeta Visa •••• 0127.');
   });
@@ -173,8 +136,8 @@ describe.each(testDatabases())('Saved cards with Ecart Pay, through the simulato
     const s = await returningCheckout();
     const card = cardsOnPage(s.step.html).find((c) => c.label.endsWith('2503'))!;
     const sent = await postForm(`${w.url}/pay/${s.paymentId}/saved-cards/pay`, { t: card.payToken });
-    expect(sent.location).toMatch(new RegExp(`^${sim.url}/three-d-secure/3ds_`));
-    expect(sim.state.callsTo('threeDSecure')[0]!.body).toMatchObject({
+    expect(sent.location).toMatch(new RegExp(`^${w.sim.url}/three-d-secure/3ds_`));
+    expect(w.sim.state.callsTo('threeDSecure')[0]!.body).toMatchObject({
       redirect_url: `${w.url}/return/${s.paymentId}`,
     });
     const page = await hop(sent.location!);
@@ -183,7 +146,7 @@ describe.each(testDatabases())('Saved cards with Ecart Pay, through the simulato
     expect(done.location).toBe(`${w.url}/return/${s.paymentId}`);
     const back = await follow(done.location!, w.url, (u) => !u.startsWith(w.url));
     expect(back.url).toBe(s.json.returnUrl);
-    expect(ecwidOrder(s.json)?.paymentStatus).toBe('PAID');
+    expect(w.ecwidOrder(s.json)?.paymentStatus).toBe('PAID');
     expect(ordersWithToken()).toHaveLength(1);
   });
 
@@ -191,15 +154,15 @@ describe.each(testDatabases())('Saved cards with Ecart Pay, through the simulato
     await firstPurchase();
     addCard('4000000000002370');
     const s = await returningCheckout();
-    const before = ecwidOrder(s.json)?.paymentStatus;
+    const before = w.ecwidOrder(s.json)?.paymentStatus;
     const card = cardsOnPage(s.step.html).find((c) => c.label.endsWith('2370'))!;
     const sent = await postForm(`${w.url}/pay/${s.paymentId}/saved-cards/pay`, { t: card.payToken });
-    expect(sent.location).toMatch(new RegExp(`^${sim.url}/three-d-secure/3ds_`));
+    expect(sent.location).toMatch(new RegExp(`^${w.sim.url}/three-d-secure/3ds_`));
     const done = await postForm(sent.location!, { action: 'fail' });
     expect(done.location).toBe(`${w.url}/return/${s.paymentId}`);
     const back = await hop(done.location!);
     expect(back.location).toBe(`/pay/${s.paymentId}/checkout?provider=ecartpay`);
-    expect(await payment(s.paymentId)).toMatchObject({
+    expect(await w.paymentRow(s.paymentId)).toMatchObject({
       state: 'created',
       provider: null,
       provider_reference: null,
@@ -214,18 +177,18 @@ describe.each(testDatabases())('Saved cards with Ecart Pay, through the simulato
     ]);
     // Ecart's notification of the declined order is acknowledged and changes nothing.
     await eventually(() => {
-      if (!sim.state.notifications.some((n) => n.status === 'declined' && n.outcome === 'delivered'))
+      if (!w.sim.state.notifications.some((n) => n.status === 'declined' && n.outcome === 'delivered'))
         throw new Error('decline not notified yet');
     });
-    expect((await payment(s.paymentId)).state).toBe('created');
-    expect(ecwidOrder(s.json)?.paymentStatus).toBe(before);
-    expect(w.ecwid.state.updatesFor(s.json.storeId, s.json.cart.order.referenceTransactionId)).toEqual([]);
+    expect((await w.paymentRow(s.paymentId)).state).toBe('created');
+    expect(w.ecwidOrder(s.json)?.paymentStatus).toBe(before);
+    expect(w.ecwidUpdates(s.json)).toEqual([]);
     // The other card pays the same Ecwid order.
     const other = cardsOnPage(step.html).find((c) => c.label.endsWith('4242'))!;
     const paid = await postForm(`${w.url}/pay/${s.paymentId}/saved-cards/pay`, { t: other.payToken });
     const final = await follow(paid.location!, w.url, (u) => !u.startsWith(w.url));
     expect(final.url).toBe(s.json.returnUrl);
-    expect(ecwidOrder(s.json)?.paymentStatus).toBe('PAID');
+    expect(w.ecwidOrder(s.json)?.paymentStatus).toBe('PAID');
   });
 
   it('a decline found by the processing page’s poll (answer lost) also goes back to the saved-card step', async () => {
@@ -233,19 +196,21 @@ describe.each(testDatabases())('Saved cards with Ecart Pay, through the simulato
     addCard('4000000000000127');
     const s = await returningCheckout();
     const card = cardsOnPage(s.step.html).find((c) => c.label.endsWith('0127'))!;
-    sim.state.lateAnswers(2_000, 'createOrder'); // declined at once, answered after the app's timeout
-    sim.state.loseNextNotifications(5); // and no notification names the order
+    w.sim.state.lateAnswers(2_000, 'createOrder'); // declined at once, answered after the app's timeout
+    w.sim.state.loseNextNotifications(5); // and no notification names the order
     const sent = await postForm(`${w.url}/pay/${s.paymentId}/saved-cards/pay`, { t: card.payToken });
     expect(sent.location).toBe(`/return/${s.paymentId}`);
     expect((await hop(`${w.url}/return/${s.paymentId}`)).html).toContain('check-again');
-    const [order] = sim.state.listOrders().filter((o) => o.notify_url?.endsWith(s.paymentId));
+    const [order] = w.sim.state.listOrders().filter((o) => o.notify_url?.endsWith(s.paymentId));
     expect(order!.status).toBe('declined');
-    expect((await payment(s.paymentId)).state).toBe('checkout_open');
+    expect((await w.paymentRow(s.paymentId)).state).toBe('checkout_open');
     // Ecart sends the order's notification again: the order is adopted (its decline applies nothing).
-    sim.state.clearFaults();
-    sim.state.notify(order!);
-    await eventually(async () => expect((await payment(s.paymentId)).provider_reference).toBe(order!.id));
-    expect((await payment(s.paymentId)).state).toBe('checkout_open');
+    w.sim.state.clearFaults();
+    w.sim.state.notify(order!);
+    await eventually(async () =>
+      expect((await w.paymentRow(s.paymentId)).provider_reference).toBe(order!.id),
+    );
+    expect((await w.paymentRow(s.paymentId)).state).toBe('checkout_open');
     // The processing page's poll re-fetches it: back to the checkout step, settled for the page.
     const poll = await fetch(`${w.url}/pay/${s.paymentId}/status`);
     expect(await poll.json()).toMatchObject({ state: 'created', settled: true });
@@ -253,7 +218,7 @@ describe.each(testDatabases())('Saved cards with Ecart Pay, through the simulato
     const step = await hop(`${w.url}/pay/${s.paymentId}/checkout?provider=ecartpay`);
     expect(notice(step.html)).toContain('El banco rechazó la tarjeta Visa •••• 0127.');
     expect(ordersWithToken()).toHaveLength(1);
-    expect(w.ecwid.state.updatesFor(s.json.storeId, s.json.cart.order.referenceTransactionId)).toEqual([]);
+    expect(w.ecwidUpdates(s.json)).toEqual([]);
   });
 
   it('removal deletes the card at Ecart Pay too', async () => {
@@ -264,8 +229,8 @@ describe.each(testDatabases())('Saved cards with Ecart Pay, through the simulato
       t: card!.removeToken,
     });
     expect(removed.location).toBe(`/pay/${s.paymentId}/checkout?provider=ecartpay&notice=removed`);
-    expect(sim.state.cardsOf(customer().id)).toEqual([]);
-    expect(sim.state.callsTo('deleteCard')).toHaveLength(1);
+    expect(w.sim.state.cardsOf(customer().id)).toEqual([]);
+    expect(w.sim.state.callsTo('deleteCard')).toHaveLength(1);
     const next = await hop(`${w.url}${removed.location}`);
     expect(next.status).toBe(303); // no card left: Ecart's pay page
   });
@@ -274,20 +239,20 @@ describe.each(testDatabases())('Saved cards with Ecart Pay, through the simulato
     await firstPurchase();
     const s = await returningCheckout();
     const [card] = cardsOnPage(s.step.html);
-    sim.state.lateAnswers(2_000, 'createOrder'); // paid at once, answered after the app's 800 ms timeout
+    w.sim.state.lateAnswers(2_000, 'createOrder'); // paid at once, answered after the app's 800 ms timeout
     const sent = await postForm(`${w.url}/pay/${s.paymentId}/saved-cards/pay`, { t: card!.payToken });
     expect(sent.location).toBe(`/return/${s.paymentId}`);
     // Meanwhile nothing else can be charged for this payment.
     expect((await hop(`${w.url}/pay/${s.paymentId}/checkout`)).location).toBe(`/return/${s.paymentId}`);
-    await eventually(async () => expect((await payment(s.paymentId)).state).toBe('paid'));
-    const [order] = sim.state
+    await eventually(async () => expect((await w.paymentRow(s.paymentId)).state).toBe('paid'));
+    const [order] = w.sim.state
       .listOrders()
       .filter((o) => o.customer_id && o.status === 'paid' && o.notify_url?.endsWith(s.paymentId));
-    expect((await payment(s.paymentId)).provider_reference).toBe(order!.id);
+    expect((await w.paymentRow(s.paymentId)).provider_reference).toBe(order!.id);
     expect(ordersWithToken()).toHaveLength(1);
     const back = await follow(`/return/${s.paymentId}`, w.url, (u) => !u.startsWith(w.url));
     expect(back.url).toBe(s.json.returnUrl);
-    expect(ecwidOrder(s.json)?.paymentStatus).toBe('PAID');
+    expect(w.ecwidOrder(s.json)?.paymentStatus).toBe('PAID');
   });
 
   /** Every value a request to our server carried: query and form/JSON body fields. */
@@ -322,45 +287,51 @@ describe.each(testDatabases())('Saved cards with Ecart Pay, through the simulato
   async function typeInEcartFrame(session: string, cardId: string, cvc: string) {
     const parent = new URL(w.url).origin;
     const frame = await hop(
-      `${sim.url}/sdk/verify?${new URLSearchParams({ session, card: cardId, lang: 'es', parent }).toString()}`,
+      `${w.sim.url}/sdk/verify?${new URLSearchParams({ session, card: cardId, lang: 'es', parent }).toString()}`,
     );
     expect(frame.status).toBe(200);
     expect(frame.html).toContain('id="ecartpay-cvc"');
     expect(frame.csp).toContain(`frame-ancestors ${parent}`);
-    const typed = await postForm(`${sim.url}/sdk/verify`, { session, card: cardId, parent, lang: 'es', cvc });
+    const typed = await postForm(`${w.sim.url}/sdk/verify`, {
+      session,
+      card: cardId,
+      parent,
+      lang: 'es',
+      cvc,
+    });
     expect(typed.status).toBe(200);
     return /data-token="([^"]+)"/.exec(typed.html)![1]!;
   }
 
   it('a card Ecart wants verified: its own component takes the security code on its origin, only a card token reaches us', async () => {
     await firstPurchase();
-    const ecartCard = sim.state.cardsOf(customer().id)[0]!;
-    sim.state.requireCvc(ecartCard.id);
+    const ecartCard = w.sim.state.cardsOf(customer().id)[0]!;
+    w.sim.state.requireCvc(ecartCard.id);
     const s = await returningCheckout();
     const [card] = cardsOnPage(s.step.html);
     const sent = await postForm(`${w.url}/pay/${s.paymentId}/saved-cards/pay`, { t: card!.payToken });
     // Ecart refused a token without the code: nothing charged, the verification step instead.
     expect(sent.location).toBe(`/pay/${s.paymentId}/saved-cards/verify?card=${card!.id}`);
     expect(ordersWithToken()).toHaveLength(0);
-    expect(await payment(s.paymentId)).toMatchObject({ state: 'created', provider: null });
+    expect(await w.paymentRow(s.paymentId)).toMatchObject({ state: 'created', provider: null });
 
     const page = await hop(`${w.url}${sent.location}`);
     expect(page.status).toBe(200);
-    const ecart = new URL(sim.url).origin;
+    const ecart = new URL(w.sim.url).origin;
     // Ecart's script and frame, from Ecart's configured origin only; no field for the code on our page.
     expect(page.csp).toContain(`script-src 'self' ${ecart};`);
     expect(page.csp).toContain(`frame-src ${ecart};`);
     expect(page.csp).toContain("default-src 'self'");
-    expect(page.html).toContain(`<script src="${sim.url}/sdk/pay.js"></script>`);
+    expect(page.html).toContain(`<script src="${w.sim.url}/sdk/pay.js"></script>`);
     expect(page.html).not.toMatch(/cc-csc|name="cvc"|<input[^>]+id="ecartpay-cvc"/);
     expect(notice(page.html)).toBeNull();
     const form = verifyForm(page.html);
     expect(form.card).toBe(ecartCard.id);
-    expect(sim.state.callsTo('customerSession')).toHaveLength(1);
-    expect(await (await fetch(`${sim.url}/sdk/pay.js`)).text()).toContain('verifyCard');
+    expect(w.sim.state.callsTo('customerSession')).toHaveLength(1);
+    expect(await (await fetch(`${w.sim.url}/sdk/pay.js`)).text()).toContain('verifyCard');
 
     const cardToken = await typeInEcartFrame(form.session, ecartCard.id, TEST_CVC);
-    expect(sim.state.typedCvcs).toEqual([{ cardId: ecartCard.id, cvc: TEST_CVC }]);
+    expect(w.sim.state.typedCvcs).toEqual([{ cardId: ecartCard.id, cvc: TEST_CVC }]);
     const paid = await postForm(`${w.url}/pay/${s.paymentId}/saved-cards/verify`, {
       t: form.t,
       card_token: cardToken,
@@ -368,7 +339,7 @@ describe.each(testDatabases())('Saved cards with Ecart Pay, through the simulato
     expect(paid.location).toBe(`/return/${s.paymentId}`);
     const back = await follow(paid.location!, w.url, (u) => !u.startsWith(w.url));
     expect(back.url).toBe(s.json.returnUrl);
-    expect(ecwidOrder(s.json)?.paymentStatus).toBe('PAID');
+    expect(w.ecwidOrder(s.json)?.paymentStatus).toBe('PAID');
     const [charge] = ordersWithToken();
     expect(charge!.body).toMatchObject({ customer_id: customer().id, token: cardToken });
     // A replayed verification form (double click) charges nothing more.
@@ -381,7 +352,7 @@ describe.each(testDatabases())('Saved cards with Ecart Pay, through the simulato
 
     // The code was typed (Ecart has it) yet never reached our server, its logs or its database.
     await eventually(() => {
-      if (sim.state.pendingNotifications > 0) throw new Error('notifications in flight');
+      if (w.sim.state.pendingNotifications > 0) throw new Error('notifications in flight');
     });
     // (As a value of its own: random tokens and encrypted payloads may contain the same digits.)
     const standalone = new RegExp(`(^|[^A-Za-z0-9_-])${TEST_CVC}([^A-Za-z0-9_-]|$)`);
@@ -396,8 +367,8 @@ describe.each(testDatabases())('Saved cards with Ecart Pay, through the simulato
 
   it('a card token of another customer’s card, or none, is refused at the verification step: nothing charged', async () => {
     await firstPurchase();
-    const ecartCard = sim.state.cardsOf(customer().id)[0]!;
-    sim.state.requireCvc(ecartCard.id);
+    const ecartCard = w.sim.state.cardsOf(customer().id)[0]!;
+    w.sim.state.requireCvc(ecartCard.id);
     const s = await returningCheckout();
     const [card] = cardsOnPage(s.step.html);
     const sent = await postForm(`${w.url}/pay/${s.paymentId}/saved-cards/pay`, { t: card!.payToken });
@@ -421,20 +392,20 @@ describe.each(testDatabases())('Saved cards with Ecart Pay, through the simulato
     ).toBe(403);
 
     // Another customer of the same merchant, with a card verified in Ecart's component.
-    const other = sim.state.createCustomer(PUBLIC_KEY, { email: 'someone.else@example.com' });
-    const otherCard = sim.state.addCard(other.id, {
+    const other = w.sim.state.createCustomer(KEYS.publicKey, { email: 'someone.else@example.com' });
+    const otherCard = w.sim.state.addCard(other.id, {
       number: '4242424242424242',
       name: 'X',
       expiry: '01/33',
     })!;
     const otherToken = await typeInEcartFrame(
-      sim.state.createSession(PUBLIC_KEY, other.id),
+      w.sim.state.createSession(KEYS.publicKey, other.id),
       otherCard.id,
       '123',
     );
     // Our session cannot verify the other customer's card either.
     const refusedFrame = await hop(
-      `${sim.url}/sdk/verify?${new URLSearchParams({ session: form.session, card: otherCard.id, parent: new URL(w.url).origin }).toString()}`,
+      `${w.sim.url}/sdk/verify?${new URLSearchParams({ session: form.session, card: otherCard.id, parent: new URL(w.url).origin }).toString()}`,
     );
     expect(refusedFrame.status).toBe(400);
 
@@ -444,9 +415,9 @@ describe.each(testDatabases())('Saved cards with Ecart Pay, through the simulato
     });
     // Ecart refuses an order of this customer paid with another customer's token: nothing charged.
     expect(tried.location).toBe(`/pay/${s.paymentId}/checkout?provider=ecartpay`);
-    expect(sim.state.listOrders().filter((o) => o.status === 'paid')).toHaveLength(1); // the first purchase
-    expect(await payment(s.paymentId)).toMatchObject({ state: 'created', provider: null });
-    expect(w.ecwid.state.updatesFor(s.json.storeId, s.json.cart.order.referenceTransactionId)).toEqual([]);
+    expect(w.sim.state.listOrders().filter((o) => o.status === 'paid')).toHaveLength(1); // the first purchase
+    expect(await w.paymentRow(s.paymentId)).toMatchObject({ state: 'created', provider: null });
+    expect(w.ecwidUpdates(s.json)).toEqual([]);
     const step = await hop(`${w.url}${tried.location}`);
     expect(notice(step.html)).toContain('No pudimos cobrar la tarjeta Visa •••• 4242');
     // A verification step for a card this shopper may not use is refused.
@@ -465,7 +436,7 @@ describe.each(testDatabases())('Saved cards with Ecart Pay, through the simulato
     const done = await postForm(sent.location!, { action: 'approve' });
     await follow(done.location!, w.url, (u) => !u.startsWith(w.url));
     await eventually(() => {
-      if (sim.state.pendingNotifications > 0) throw new Error('notifications in flight');
+      if (w.sim.state.pendingNotifications > 0) throw new Error('notifications in flight');
     });
     const requests = w.proxy.requests.map(
       (r) => `${r.method} ${r.url} ${JSON.stringify(r.headers)} ${r.body}`,

@@ -1,9 +1,9 @@
 import { encryptEcwidPayload } from '../../src/ecwid/crypto';
-import { createConektaProvider } from '../../src/providers/conekta/provider';
-import { startConektaSimulator, type RunningConektaSimulator } from '../../src/sandbox/conekta/server';
 import { TEST_CLIENT_SECRET } from '../support/app';
+import { simulatedConekta, type ConektaWorld } from '../support/conekta';
 import { testDatabases } from '../support/db';
-import { cardsOnPage, follow, hop, postForm, startWorld, TEST_CVC, type World } from '../support/savedCards';
+import { startWorld } from '../support/harness';
+import { cardsOnPage, follow, hop, postForm, typedCard } from '../support/savedCards';
 
 /** The merchant's side: the per-store switch (default on) and the dashboard's saved-card count. */
 
@@ -26,27 +26,16 @@ function adminPayload(): string {
 }
 
 describe.each(testDatabases())('Saved cards on the settings page and dashboard, on %s', (kind) => {
-  let w: World;
-  let sim: RunningConektaSimulator;
+  let w: ConektaWorld;
 
   beforeAll(async () => {
-    sim = await startConektaSimulator({ privateKeys: [KEY], webhookRetryDelayMs: 30 });
-    w = await startWorld(
-      kind,
-      () => [createConektaProvider({ apiUrl: sim.url, privateKey: KEY, livemode: false, retryDelayMs: 10 })],
-      ['conekta'],
-    );
-    sim.setWebhookUrl(`${w.url}/webhooks/conekta`);
+    w = await startWorld(kind, simulatedConekta({ privateKey: KEY }));
   });
   afterAll(async () => {
     await w?.close();
-    await sim?.close();
   });
   beforeEach(async () => {
-    await sim.state.settled();
-    sim.state.reset();
-    await w.t.reset();
-    w.ecwid.state.reset();
+    await w.reset();
   });
 
   const settingsPage = () => hop(`${w.url}/settings?payload=${adminPayload()}`);
@@ -72,13 +61,10 @@ describe.each(testDatabases())('Saved cards on the settings page and dashboard, 
   async function payAndSave() {
     const s = await start();
     const checkout = await hop(`${w.url}/pay/${s.paymentId}/checkout`);
-    const paid = await postForm(`${checkout.location!}/card`, {
-      card_number: '4242424242424242',
-      card_name: 'Dora',
-      card_expiry: '10/31',
-      card_cvc: TEST_CVC,
-      save_card: 'on',
-    });
+    const paid = await postForm(
+      `${checkout.location!}/card`,
+      typedCard({ number: '4242424242424242', name: 'Dora', expiry: '10/31', save: true }),
+    );
     await follow(paid.location!, w.url, (u) => !u.startsWith(w.url));
   }
 
@@ -100,8 +86,8 @@ describe.each(testDatabases())('Saved cards on the settings page and dashboard, 
     const s = await start();
     const checkout = await hop(`${w.url}/pay/${s.paymentId}/checkout`);
     expect(checkout.status).toBe(303);
-    expect(sim.state.listCustomers()).toEqual([]);
-    const order = sim.state.listOrders()[0]!.order;
+    expect(w.sim.state.listCustomers()).toEqual([]);
+    const order = w.sim.state.listOrders()[0]!.order;
     expect(order.customer_info).toMatchObject({ email: EMAIL });
     expect(order.customer_info.customer_id).toBeUndefined();
   });

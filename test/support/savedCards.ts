@@ -2,18 +2,14 @@ import { randomBytes } from 'node:crypto';
 import { createServer, request as httpRequest, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Db } from '../../src/db';
-import type { PaymentProvider } from '../../src/providers/types';
-import { startEcwidSimulator } from '../../src/sandbox/ecwid/server';
-import { createSecrets, type Secrets } from '../../src/secrets';
-import { startTestApp, TEST_CLIENT_SECRET, TEST_SECRET_KEY, type TestApp } from './app';
-import { openTestDb, type TestDb } from './db';
-import { paymentFlow } from './flow';
+import type { Secrets } from '../../src/secrets';
 
 /**
- * Shared pieces of the saved-card tests: the app behind a recording proxy (APP_URL points at it, so
- * every request to our server — the shopper's, the providers' redirects and notifications — passes
- * through it and is kept), shopper helpers that read the checkout step's forms, and the checks that
- * no card number or CVC ever reaches our server, its logs or its database.
+ * Shared pieces of the saved-card tests: the recording proxy a World's app runs behind (`startWorld`
+ * in ./harness: APP_URL points at it, so every request to our server — the shopper's, the providers'
+ * redirects and notifications — passes through it and is kept), shopper helpers that read the
+ * checkout step's forms, and the checks that no card number or CVC ever reaches our server, its logs
+ * or its database.
  */
 
 export interface RecordedRequest {
@@ -81,58 +77,6 @@ export async function startRecordingProxy(): Promise<RecordingProxy> {
         server.close(() => resolve());
         server.closeAllConnections();
       }),
-  };
-}
-
-type EcwidSim = Awaited<ReturnType<typeof startEcwidSimulator>>;
-
-export interface World {
-  t: TestDb;
-  ecwid: EcwidSim;
-  app: TestApp;
-  proxy: RecordingProxy;
-  /** The app as shoppers and providers reach it (through the proxy). */
-  url: string;
-  flow: ReturnType<typeof paymentFlow>;
-  secrets: Secrets;
-  close(): Promise<void>;
-}
-
-/** The real app (production mode) with these providers, its Ecwid simulator and the recording proxy. */
-export async function startWorld(
-  kind: 'pglite' | 'postgres',
-  providers: (db: Db) => PaymentProvider[],
-  defaultProviders: string[],
-): Promise<World> {
-  const t = await openTestDb(kind);
-  const ecwid = await startEcwidSimulator({
-    clientId: 'test-client',
-    clientSecret: TEST_CLIENT_SECRET,
-    paymentUrl: 'http://127.0.0.1:9/unused',
-  });
-  const proxy = await startRecordingProxy();
-  const app = await startTestApp({
-    db: t.db,
-    ecwidApiUrl: `${ecwid.url}/api/v3`,
-    providers: providers(t.db),
-    defaultProviders,
-    env: { APP_URL: proxy.url },
-  });
-  proxy.target = app.url;
-  return {
-    t,
-    ecwid,
-    app,
-    proxy,
-    url: proxy.url,
-    flow: paymentFlow(proxy.url, ecwid),
-    secrets: createSecrets(TEST_SECRET_KEY),
-    async close() {
-      await app.close();
-      await proxy.close();
-      await ecwid.close();
-      await t.dispose();
-    },
   };
 }
 
@@ -238,6 +182,17 @@ export const TEST_PANS = [
   '4000000000002503',
 ];
 export const TEST_CVC = '737';
+
+/** The card form of a provider's hosted page (both simulators' take these fields), as the shopper fills it. */
+export function typedCard(card: { number: string; name: string; expiry: string; save?: boolean }) {
+  return {
+    card_number: card.number,
+    card_name: card.name,
+    card_expiry: card.expiry,
+    card_cvc: TEST_CVC,
+    ...(card.save ? { save_card: 'on' } : {}),
+  };
+}
 
 function luhn(digits: string): boolean {
   let sum = 0;
