@@ -27,6 +27,9 @@ export interface LoadJob {
 
 export interface LoadResult {
   responses: number;
+  /** Wall clock (ms since the epoch) when the first request went out. */
+  startedAtMs: number;
+  /** From the first request out to the last response in. */
   seconds: number;
   rps: number;
   p50_ms: number;

@@ -20,6 +20,7 @@ async function run(job: LoadJob): Promise<LoadResult> {
   const statuses: Record<string, number> = {};
   parentPort!.postMessage({ started: true });
   const started = process.hrtime.bigint();
+  const startedAtMs = Date.now();
   let finish!: (error: Error | null, result: autocannon.Result) => void;
   const done = new Promise<autocannon.Result>((resolve, reject) => {
     finish = (error, result) => (error ? reject(error) : resolve(result));
@@ -64,6 +65,7 @@ async function run(job: LoadJob): Promise<LoadResult> {
     .reduce((sum, [, n]) => sum + n, 0);
   return {
     responses: latencies.length,
+    startedAtMs,
     seconds,
     rps: latencies.length / seconds,
     p50_ms: at(0.5),
