@@ -448,31 +448,8 @@ async function main() {
   // ---------------------------------------------------------------- report
   const cpu = cpus();
   const results = {
-    scenarios: rows.map(
-      ({
-        name,
-        rps,
-        p50_ms,
-        p99_ms,
-        errors,
-        ratio_to_bare,
-        requests,
-        app_thread_busy,
-        cpu_us_per_request,
-        note,
-      }) => ({
-        name,
-        rps,
-        p50_ms,
-        p99_ms,
-        errors,
-        ratio_to_bare,
-        requests,
-        app_thread_busy,
-        ...(cpu_us_per_request ? { cpu_us_per_request } : {}),
-        ...(note ? { note } : {}),
-      }),
-    ),
+    // Row's optional fields are left out of the JSON when absent.
+    scenarios: rows,
     rss_mb: { start: mb(rssStart), end: mb(rssEnd), after_gc: mb(rssAfterGc) },
     memory_payments: memoryRun.responses,
     memory_errors: memoryRun.errors,
