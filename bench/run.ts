@@ -4,8 +4,9 @@
  * payments. The app runs in production mode in this process with the REAL providers (ETpay, Conekta,
  * Ecart Pay) pointed at their simulators, and the Ecwid simulator taking the order updates, all on
  * loopback; autocannon runs in a worker thread. PGlite (on disk, in a temp dir) unless DATABASE_URL
- * is set (then a fresh schema of that PostgreSQL, dropped at the end). Nothing here is asserted: it
- * prints a table and writes bench/results.json.
+ * is set (then a fresh schema of that PostgreSQL, dropped at the end). Two floor rows run scenarios
+ * 1 and 3's I/O alone through the bare app (bench/floor.ts): the most any implementation could reach
+ * here. Nothing here is asserted: it prints a table and writes bench/results.json.
  *
  *   npm run bench
  *   DATABASE_URL=postgres://postgres@127.0.0.1:5432/test npm run bench
