@@ -393,8 +393,8 @@ async function main() {
     const puts = ecwid.state.updates
       .slice(before)
       .filter((u) => u.status === 200 && (u.body as { paymentStatus?: string }).paymentStatus === 'PAID');
-    const lastPutMs = Math.max(...puts.map((u) => Date.parse(u.answeredAt ?? '')));
-    const seconds = (lastPutMs - r.startedAtMs) / 1000;
+    const lastPutMs = Math.max(r.startedAtMs, ...puts.map((u) => Date.parse(u.answeredAt ?? '')));
+    const seconds = Math.max(r.seconds, (lastPutMs - r.startedAtMs) / 1000);
     const missing = requests.length - puts.length;
     const row = record(
       `3. notification → Ecwid PAID: ${names[provider].split(' ')[0] === 'Ecart' ? 'Ecart Pay' : names[provider].split(' ')[0]}`,
