@@ -29,6 +29,18 @@ function clientKey(ip: string | undefined): string {
   return v4 ? v4[1]! : ipKeyGenerator(ip ?? 'unknown');
 }
 
+/** A one-minute window of `perMinute` requests, announced in the standard RateLimit headers. */
+function perMinuteWindow(perMinute: number) {
+  return {
+    windowMs: WINDOW_MS,
+    limit: perMinute,
+    standardHeaders: 'draft-7',
+    legacyHeaders: false,
+    // Keys are built by clientKey (ipKeyGenerator for IPv6), which the library cannot see through.
+    validate: { keyGeneratorIpFallback: false },
+  } as const;
+}
+
 const TOO_MANY = {
   es: 'Demasiadas solicitudes desde tu conexión. Espera un momento y vuelve a intentarlo.',
   en: 'Too many requests from your connection. Wait a moment and try again.',
@@ -41,12 +53,7 @@ const TOO_MANY = {
 export function shopperRateLimit(perMinute: number): RequestHandler | null {
   if (perMinute <= 0) return null;
   return rateLimit({
-    windowMs: WINDOW_MS,
-    limit: perMinute,
-    standardHeaders: 'draft-7',
-    legacyHeaders: false,
-    // The key is built by clientKey (ipKeyGenerator for IPv6), which the library cannot see through.
-    validate: { keyGeneratorIpFallback: false },
+    ...perMinuteWindow(perMinute),
     keyGenerator: (req) => `shopper:${clientKey(req.ip)}`,
     handler: (req, res) => {
       req.log?.warn({ limit: perMinute }, 'shopper rate limit reached');
@@ -67,11 +74,7 @@ export function shopperRateLimit(perMinute: number): RequestHandler | null {
 export function webhookRateLimit(perMinute: number): RequestHandler | null {
   if (perMinute <= 0) return null;
   return rateLimit({
-    windowMs: WINDOW_MS,
-    limit: perMinute,
-    standardHeaders: 'draft-7',
-    legacyHeaders: false,
-    validate: { keyGeneratorIpFallback: false },
+    ...perMinuteWindow(perMinute),
     keyGenerator: (req) => {
       const provider = /^\/([\w-]{1,40})/.exec(req.path)?.[1] ?? '-';
       return `webhook:${provider}:${clientKey(req.ip)}`;
