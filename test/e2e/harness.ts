@@ -36,6 +36,36 @@ export async function startDemo(env: Record<string, string> = {}): Promise<Demo>
   return { url: server.url, server, logs };
 }
 
+/** A browser suite's fixtures: one demo app and one Chromium for the file, a fresh page per test. */
+export interface BrowserSuite {
+  demo: Demo;
+  browser: Browser;
+  page: Page;
+}
+
+/**
+ * Registers the suite's hooks and returns the fixtures they fill in: read `s.page` and `s.demo`
+ * inside tests and hooks (they are set once the suite's hooks ran).
+ */
+export function browserSuite(): BrowserSuite {
+  const s = {} as BrowserSuite;
+  beforeAll(async () => {
+    s.demo = await startDemo();
+    s.browser = await launchChromium();
+  });
+  afterAll(async () => {
+    await s.browser?.close();
+    await s.demo?.server.close();
+  });
+  beforeEach(async () => {
+    s.page = await s.browser.newPage();
+  });
+  afterEach(async () => {
+    await s.page?.close();
+  });
+  return s;
+}
+
 export function launchChromium(): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM,

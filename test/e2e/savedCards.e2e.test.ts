@@ -2,6 +2,7 @@ import type { Browser, Page, Request } from 'playwright-core';
 import { cardDataIn } from '../support/savedCards';
 import {
   backOnStore,
+  browserSuite,
   chooseProvider,
   ecwidOrder,
   launchChromium,
@@ -44,43 +45,29 @@ async function goToPaymentAsShopper(
  * for a logged-in customer) and are posted to the app exactly as Ecwid's "Go to Payment" does.
  */
 describe('Saved cards in a real browser (demo mode)', () => {
-  let demo: Demo;
-  let browser: Browser;
-  let page: Page;
+  const s = browserSuite();
   const toApp: string[] = [];
 
-  beforeAll(async () => {
-    demo = await startDemo();
-    browser = await launchChromium();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await demo?.server.close();
-  });
-  beforeEach(async () => {
-    page = await browser.newPage();
+  beforeEach(() => {
     // Everything the browser sends to our server (not to the simulated providers' pages).
-    page.on('request', (req: Request) => {
+    s.page.on('request', (req: Request) => {
       const url = new URL(req.url());
-      if (url.origin === demo.url && !url.pathname.startsWith('/sandbox/'))
+      if (url.origin === s.demo.url && !url.pathname.startsWith('/sandbox/'))
         toApp.push(`${req.method()} ${req.url()} ${req.postData() ?? ''}`);
     });
   });
-  afterEach(async () => {
-    await page.close();
-  });
 
   const goToPaymentAs = (customerId: number, email: string) =>
-    goToPaymentAsShopper(page, demo, customerId, email);
+    goToPaymentAsShopper(s.page, s.demo, customerId, email);
 
   async function payOnConektaAndSave(card: string): Promise<void> {
-    await page.waitForSelector('#card-form');
-    await page.fill('#card-number', card);
-    await page.fill('#card-name', 'Compradora Frecuente');
-    await page.fill('#card-expiry', '12/30');
-    await page.fill('#card-cvc', '737');
-    await page.check('#save-card');
-    await page.click('#pay-card');
+    await s.page.waitForSelector('#card-form');
+    await s.page.fill('#card-number', card);
+    await s.page.fill('#card-name', 'Compradora Frecuente');
+    await s.page.fill('#card-expiry', '12/30');
+    await s.page.fill('#card-cvc', '737');
+    await s.page.check('#save-card');
+    await s.page.click('#pay-card');
   }
 
   it('Conekta: save the card on the first purchase, pay the next one with it, see a decline, remove a card', async () => {
@@ -88,103 +75,103 @@ describe('Saved cards in a real browser (demo mode)', () => {
 
     // 1. First purchase: Conekta's hosted page, "save this card" ticked.
     await goToPaymentAs(shopper.id, shopper.email);
-    await chooseProvider(page, 'conekta');
+    await chooseProvider(s.page, 'conekta');
     await payOnConektaAndSave('4242 4242 4242 4242');
-    const first = await backOnStore(page);
-    expect(await shownStatus(page)).toBe('PAID');
-    expect((await ecwidOrder(demo, first)).paymentStatus).toBe('PAID');
+    const first = await backOnStore(s.page);
+    expect(await shownStatus(s.page)).toBe('PAID');
+    expect((await ecwidOrder(s.demo, first)).paymentStatus).toBe('PAID');
 
     // 2. Next order: the checkout step offers the saved card.
     await goToPaymentAs(shopper.id, shopper.email);
-    await page.waitForURL((url) => /^\/pay\/[^/]+\/checkout$/.test(url.pathname));
-    if (await page.locator('#provider-conekta').count()) await page.click('#provider-conekta');
-    const payButton = page.locator('button', { hasText: 'Pagar con Visa •••• 4242' });
+    await s.page.waitForURL((url) => /^\/pay\/[^/]+\/checkout$/.test(url.pathname));
+    if (await s.page.locator('#provider-conekta').count()) await s.page.click('#provider-conekta');
+    const payButton = s.page.locator('button', { hasText: 'Pagar con Visa •••• 4242' });
     await payButton.waitFor();
-    expect(await page.locator('#use-another-method').isVisible()).toBe(true);
-    await screenshot(page, 'saved-cards-offer');
+    expect(await s.page.locator('#use-another-method').isVisible()).toBe(true);
+    await screenshot(s.page, 'saved-cards-offer');
     await payButton.click();
-    const second = await backOnStore(page);
-    expect(await shownStatus(page)).toBe('PAID');
-    const paid = await ecwidOrder(demo, second);
+    const second = await backOnStore(s.page);
+    expect(await shownStatus(s.page)).toBe('PAID');
+    const paid = await ecwidOrder(s.demo, second);
     expect(paid.paymentStatus).toBe('PAID');
     expect(paid.externalTransactionId).toBeTruthy();
 
     // 3. A third order. Meanwhile the shopper's bank started declining another saved card of theirs
     //    (added at Conekta through the simulator's control API, by test name, not number).
-    const customers = (await (await fetch(`${demo.url}/sandbox/conekta/_control/customers`)).json()) as {
+    const customers = (await (await fetch(`${s.demo.url}/sandbox/conekta/_control/customers`)).json()) as {
       customers: { id: string; email: string }[];
     };
     const customer = customers.customers.find((c) => c.email === shopper.email)!;
-    await fetch(`${demo.url}/sandbox/conekta/_control/customers/${customer.id}/payment_sources`, {
+    await fetch(`${s.demo.url}/sandbox/conekta/_control/customers/${customer.id}/payment_sources`, {
       method: 'POST',
       headers: { 'Content-Type': 'application/json' },
       body: JSON.stringify({ card: 'insufficient_funds' }),
     });
     await goToPaymentAs(shopper.id, shopper.email);
-    await page.waitForURL((url) => /^\/pay\/[^/]+\/checkout$/.test(url.pathname));
-    if (await page.locator('#provider-conekta').count()) await page.click('#provider-conekta');
-    await page.locator('button', { hasText: 'Pagar con Visa •••• 0127' }).click();
+    await s.page.waitForURL((url) => /^\/pay\/[^/]+\/checkout$/.test(url.pathname));
+    if (await s.page.locator('#provider-conekta').count()) await s.page.click('#provider-conekta');
+    await s.page.locator('button', { hasText: 'Pagar con Visa •••• 0127' }).click();
     // Declined: back on the checkout step with the bank's reason; nothing charged, the order still payable.
-    await page.locator('#saved-card-notice').waitFor();
-    expect(await page.locator('#saved-card-notice').textContent()).toContain(
+    await s.page.locator('#saved-card-notice').waitFor();
+    expect(await s.page.locator('#saved-card-notice').textContent()).toContain(
       'El banco rechazó la tarjeta Visa •••• 0127. Fondos insuficientes.',
     );
-    await screenshot(page, 'saved-cards-declined');
+    await screenshot(s.page, 'saved-cards-declined');
     // The shopper uses another method: Conekta's page, a new card, saved too.
-    await page.click('#use-another-method');
+    await s.page.click('#use-another-method');
     await payOnConektaAndSave('4000 0000 0000 2701');
-    await backOnStore(page);
-    expect(await shownStatus(page)).toBe('PAID');
+    await backOnStore(s.page);
+    expect(await shownStatus(s.page)).toBe('PAID');
 
     // 4. The shopper removes the first card from the checkout step; it is gone at Conekta too.
     await goToPaymentAs(shopper.id, shopper.email);
-    await page.waitForURL((url) => /^\/pay\/[^/]+\/checkout$/.test(url.pathname));
-    if (await page.locator('#provider-conekta').count()) await page.click('#provider-conekta');
-    await page.locator('button', { hasText: 'Eliminar Visa •••• 4242' }).click();
-    await page.locator('#saved-card-notice').waitFor();
-    expect(await page.locator('#saved-card-notice').textContent()).toContain('Eliminamos la tarjeta');
-    expect(await page.locator('button', { hasText: 'Pagar con Visa •••• 4242' }).count()).toBe(0);
-    expect(await page.locator('button', { hasText: 'Pagar con Visa •••• 0127' }).count()).toBe(1);
-    const remaining = page.locator('button', { hasText: 'Pagar con Visa •••• 2701' });
+    await s.page.waitForURL((url) => /^\/pay\/[^/]+\/checkout$/.test(url.pathname));
+    if (await s.page.locator('#provider-conekta').count()) await s.page.click('#provider-conekta');
+    await s.page.locator('button', { hasText: 'Eliminar Visa •••• 4242' }).click();
+    await s.page.locator('#saved-card-notice').waitFor();
+    expect(await s.page.locator('#saved-card-notice').textContent()).toContain('Eliminamos la tarjeta');
+    expect(await s.page.locator('button', { hasText: 'Pagar con Visa •••• 4242' }).count()).toBe(0);
+    expect(await s.page.locator('button', { hasText: 'Pagar con Visa •••• 0127' }).count()).toBe(1);
+    const remaining = s.page.locator('button', { hasText: 'Pagar con Visa •••• 2701' });
     expect(await remaining.count()).toBe(1);
-    await screenshot(page, 'saved-cards-removed');
+    await screenshot(s.page, 'saved-cards-removed');
 
     // …and pays this order with the remaining card.
     await remaining.click();
-    await backOnStore(page);
-    expect(await shownStatus(page)).toBe('PAID');
+    await backOnStore(s.page);
+    expect(await shownStatus(s.page)).toBe('PAID');
 
     // Nothing the browser sent to our server carried a card number or CVC.
     expect(toApp.length).toBeGreaterThan(10);
     expect(toApp.flatMap(cardDataIn)).toEqual([]);
-    expect(cardDataIn(demo.logs.text)).toEqual([]);
+    expect(cardDataIn(s.demo.logs.text)).toEqual([]);
   });
 
   it('Ecart Pay: the card kept on Ecart’s page pays the next order; a 3-D Secure challenge is followed', async () => {
     const shopper = { id: 880_002, email: 'cliente.ecart@example.com' };
     await goToPaymentAs(shopper.id, shopper.email);
-    await chooseProvider(page, 'ecartpay');
-    await page.waitForSelector('#ecartpay-card-form');
-    await page.fill('#ecartpay-card-number', '4000 0000 0000 2503');
-    await page.fill('#ecartpay-card-name', 'Cliente Ecart');
-    await page.fill('#ecartpay-card-expiry', '11/31');
-    await page.fill('#ecartpay-card-cvc', '737');
-    await page.check('#ecartpay-save-card');
-    await page.click('#ecartpay-pay-card');
-    await backOnStore(page);
-    expect(await shownStatus(page)).toBe('PAID');
+    await chooseProvider(s.page, 'ecartpay');
+    await s.page.waitForSelector('#ecartpay-card-form');
+    await s.page.fill('#ecartpay-card-number', '4000 0000 0000 2503');
+    await s.page.fill('#ecartpay-card-name', 'Cliente Ecart');
+    await s.page.fill('#ecartpay-card-expiry', '11/31');
+    await s.page.fill('#ecartpay-card-cvc', '737');
+    await s.page.check('#ecartpay-save-card');
+    await s.page.click('#ecartpay-pay-card');
+    await backOnStore(s.page);
+    expect(await shownStatus(s.page)).toBe('PAID');
 
     await goToPaymentAs(shopper.id, shopper.email);
-    await page.waitForURL((url) => /^\/pay\/[^/]+\/checkout$/.test(url.pathname));
-    if (await page.locator('#provider-ecartpay').count()) await page.click('#provider-ecartpay');
-    await page.locator('button', { hasText: 'Pagar con Visa •••• 2503' }).click();
+    await s.page.waitForURL((url) => /^\/pay\/[^/]+\/checkout$/.test(url.pathname));
+    if (await s.page.locator('#provider-ecartpay').count()) await s.page.click('#provider-ecartpay');
+    await s.page.locator('button', { hasText: 'Pagar con Visa •••• 2503' }).click();
     // This card asks for 3-D Secure: Ecart's challenge page, then back through the app's return.
-    await page.waitForSelector('#ecartpay-three-ds-approve');
-    await screenshot(page, 'saved-cards-ecartpay-3ds');
-    await page.click('#ecartpay-three-ds-approve');
-    const order = await backOnStore(page);
-    expect(await shownStatus(page)).toBe('PAID');
-    expect((await ecwidOrder(demo, order)).paymentStatus).toBe('PAID');
+    await s.page.waitForSelector('#ecartpay-three-ds-approve');
+    await screenshot(s.page, 'saved-cards-ecartpay-3ds');
+    await s.page.click('#ecartpay-three-ds-approve');
+    const order = await backOnStore(s.page);
+    expect(await shownStatus(s.page)).toBe('PAID');
+    expect((await ecwidOrder(s.demo, order)).paymentStatus).toBe('PAID');
     expect(toApp.flatMap(cardDataIn)).toEqual([]);
   });
 });
