@@ -1,45 +1,19 @@
 import request from 'supertest';
-import { startEcwidSimulator } from '../../src/sandbox/ecwid/server';
-import { TEST_CLIENT_SECRET } from '../support/app';
-import { startChildApp, type ChildApp } from '../support/childProcess';
-import { describeOnPostgres, openTestDb, type TestDb } from '../support/db';
+import { processesOnPostgres, startChildApp } from '../support/childProcess';
+import { describeOnPostgres } from '../support/db';
 import { eventually, paymentFlow } from '../support/flow';
-
-type Simulator = Awaited<ReturnType<typeof startEcwidSimulator>>;
 
 /** Two app processes on one real PostgreSQL (the production topology of a scaled deployment). */
 describeOnPostgres('several processes on one PostgreSQL', () => {
-  let t: TestDb;
-  let ecwid: Simulator;
-  const children: ChildApp[] = [];
-
-  beforeAll(async () => {
-    t = await openTestDb('postgres');
-    ecwid = await startEcwidSimulator({
-      clientId: 'test-client',
-      clientSecret: TEST_CLIENT_SECRET,
-      paymentUrl: 'http://127.0.0.1:9/unused',
-    });
-  });
-  afterEach(async () => {
-    await Promise.all(children.splice(0).map((c) => c.kill('SIGKILL')));
-    ecwid.state.reset();
-    await t.reset();
-  });
-  afterAll(async () => {
-    await ecwid?.close();
-    await t?.dispose();
-  });
-
-  const env = () => ({ DATABASE_URL: t.url!, ECWID_API_URL: `${ecwid.url}/api/v3` });
+  const w = processesOnPostgres();
   const putsOf = (storeId: number, ref: string) =>
-    ecwid.state.updatesFor(storeId, ref).filter((u) => u.status === 200);
+    w.ecwid.state.updatesFor(storeId, ref).filter((u) => u.status === 200);
 
   it('concurrent duplicate notifications across two processes: one transition and one Ecwid PUT each', async () => {
-    const [a, b] = await Promise.all([startChildApp(env()), startChildApp(env())]);
-    children.push(a!, b!);
-    const viaA = paymentFlow(a!.url, ecwid);
-    const viaB = paymentFlow(b!.url, ecwid);
+    const [a, b] = await Promise.all([startChildApp(w.env()), startChildApp(w.env())]);
+    w.children.push(a!, b!);
+    const viaA = paymentFlow(a!.url, w.ecwid);
+    const viaB = paymentFlow(b!.url, w.ecwid);
 
     const payments = [];
     for (let i = 0; i < 10; i++) {
@@ -68,56 +42,56 @@ describeOnPostgres('several processes on one PostgreSQL', () => {
         expect(putsOf(p.json.storeId, p.json.cart.order.referenceTransactionId)).toHaveLength(1),
       );
     }
-    const transitions = await t.db.query<{ n: number }>(
+    const transitions = await w.t.db.query<{ n: number }>(
       "SELECT count(*)::int AS n FROM payment_events WHERE kind = 'transition'",
     );
     expect(transitions[0]!.n).toBe(10);
     // Give both workers time to (wrongly) deliver again, then count once more.
     await new Promise((r) => setTimeout(r, 500));
-    expect(ecwid.state.updates.filter((u) => u.status === 200)).toHaveLength(10);
-    for (const child of children)
+    expect(w.ecwid.state.updates.filter((u) => u.status === 200)).toHaveLength(10);
+    for (const child of w.children)
       expect(child.logs.filter((l) => l.msg === 'unhandled rejection')).toHaveLength(0);
   });
 
   it('an update acknowledged but not delivered survives a SIGKILL and is delivered once after restart', async () => {
-    const first = await startChildApp({ ...env(), TEST_SYNC_LEASE_MS: '1500' });
-    children.push(first);
-    const flow = paymentFlow(first.url, ecwid);
+    const first = await startChildApp({ ...w.env(), TEST_SYNC_LEASE_MS: '1500' });
+    w.children.push(first);
+    const flow = paymentFlow(first.url, w.ecwid);
     const { json, paymentId } = await flow.start({ currency: 'CLP', total: 2500 });
     const { reference } = await flow.checkout(paymentId);
 
-    ecwid.state.hang = true;
+    w.ecwid.state.hang = true;
     const ack = await flow.notify({ reference, status: 'paid', amount: 2500, currency: 'CLP' });
     expect(ack.status).toBe(200);
     // The worker has the update in flight, held by Ecwid.
-    await eventually(() => expect(ecwid.state.faults.held).toBeGreaterThan(0));
+    await eventually(() => expect(w.ecwid.state.faults.held).toBeGreaterThan(0));
     await first.kill('SIGKILL');
-    ecwid.state.hang = false;
+    w.ecwid.state.hang = false;
     const ref = json.cart.order.referenceTransactionId;
     expect(putsOf(json.storeId, ref)).toHaveLength(0);
-    const [pending] = await t.db.query<{ status: string }>('SELECT status FROM ecwid_updates');
+    const [pending] = await w.t.db.query<{ status: string }>('SELECT status FROM ecwid_updates');
     expect(pending!.status).toBe('pending');
 
-    const second = await startChildApp(env());
-    children.push(second);
+    const second = await startChildApp(w.env());
+    w.children.push(second);
     await eventually(() => expect(putsOf(json.storeId, ref)).toHaveLength(1));
-    expect(ecwid.state.getOrder(json.storeId, ref)!.paymentStatus).toBe('PAID');
+    expect(w.ecwid.state.getOrder(json.storeId, ref)!.paymentStatus).toBe('PAID');
     await new Promise((r) => setTimeout(r, 300));
     expect(putsOf(json.storeId, ref)).toHaveLength(1);
     await eventually(async () => {
-      const [delivered] = await t.db.query<{ status: string }>('SELECT status FROM ecwid_updates');
+      const [delivered] = await w.t.db.query<{ status: string }>('SELECT status FROM ecwid_updates');
       expect(delivered!.status).toBe('delivered');
     });
     // The held call of the killed process was dropped; the restarted one delivered exactly once.
-    const all = ecwid.state.updatesFor(json.storeId, ref);
+    const all = w.ecwid.state.updatesFor(json.storeId, ref);
     expect(all.map((u) => u.status)).toEqual([null, 200]);
     expect(all[0]!.fault).toBe('abandoned');
   });
 
   it('a kill during checkout creation leaves the payment retryable', async () => {
-    const first = await startChildApp({ ...env(), TEST_DOUBLE_CHECKOUT_HANGS: 'true' });
-    children.push(first);
-    const { paymentId } = await paymentFlow(first.url, ecwid).start({ currency: 'CLP', total: 900 });
+    const first = await startChildApp({ ...w.env(), TEST_DOUBLE_CHECKOUT_HANGS: 'true' });
+    w.children.push(first);
+    const { paymentId } = await paymentFlow(first.url, w.ecwid).start({ currency: 'CLP', total: 900 });
     // The provider call never answers; the process dies in the middle of it.
     const inFlight = request(first.url)
       .get(`/pay/${paymentId}/checkout`)
@@ -128,12 +102,12 @@ describeOnPostgres('several processes on one PostgreSQL', () => {
     await eventually(() => expect(first.logs.some((l) => l.msg === 'double checkout called')).toBe(true));
     await first.kill('SIGKILL');
     expect(await inFlight).toBe('connection lost');
-    const [row] = await t.db.query<{ state: string }>('SELECT state FROM payments WHERE id = $1', [
+    const [row] = await w.t.db.query<{ state: string }>('SELECT state FROM payments WHERE id = $1', [
       paymentId,
     ]);
     expect(row!.state).toBe('created');
-    const second = await startChildApp(env());
-    children.push(second);
+    const second = await startChildApp(w.env());
+    w.children.push(second);
     const res = await request(second.url).get(`/pay/${paymentId}/checkout`);
     expect(res.status).toBe(303);
     expect(res.headers.location).toContain('pay.double.example');

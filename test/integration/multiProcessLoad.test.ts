@@ -1,11 +1,7 @@
 import request from 'supertest';
-import { startEcwidSimulator } from '../../src/sandbox/ecwid/server';
-import { TEST_CLIENT_SECRET } from '../support/app';
-import { startChildApp, type ChildApp } from '../support/childProcess';
-import { describeOnPostgres, openTestDb, type TestDb } from '../support/db';
+import { processesOnPostgres, startChildApp, type ChildApp } from '../support/childProcess';
+import { describeOnPostgres } from '../support/db';
 import { eventually, paymentFlow } from '../support/flow';
-
-type Simulator = Awaited<ReturnType<typeof startEcwidSimulator>>;
 
 /** What a child logged that nobody handled: unhandled rejections and anything at error level or above. */
 const alarming = (child: ChildApp) =>
@@ -16,42 +12,20 @@ const alarming = (child: ChildApp) =>
  * SIGKILL with several Ecwid updates in flight (the production topology of a scaled deployment).
  */
 describeOnPostgres('several processes on one PostgreSQL, under load and faults', () => {
-  let t: TestDb;
-  let ecwid: Simulator;
-  const children: ChildApp[] = [];
-
-  beforeAll(async () => {
-    t = await openTestDb('postgres');
-    ecwid = await startEcwidSimulator({
-      clientId: 'test-client',
-      clientSecret: TEST_CLIENT_SECRET,
-      paymentUrl: 'http://127.0.0.1:9/unused',
-    });
-  });
-  afterEach(async () => {
-    await Promise.all(children.splice(0).map((c) => c.kill('SIGKILL')));
-    ecwid.state.reset();
-    await t.reset();
-  });
-  afterAll(async () => {
-    await ecwid?.close();
-    await t?.dispose();
-  });
-
-  const env = () => ({ DATABASE_URL: t.url!, ECWID_API_URL: `${ecwid.url}/api/v3` });
+  const w = processesOnPostgres();
   const paidPuts = (storeId: number, ref: string) =>
-    ecwid.state
+    w.ecwid.state
       .updatesFor(storeId, ref)
       .filter((u) => u.status === 200 && (u.body as { paymentStatus?: string }).paymentStatus === 'PAID');
 
   it('50 payments × 5 concurrent duplicate notifications over two processes, Ecwid failing 20%: each PAID once', async () => {
     const [a, b] = await Promise.all([
-      startChildApp({ ...env(), TEST_SYNC_BASE_DELAY_MS: '20' }),
-      startChildApp({ ...env(), TEST_SYNC_BASE_DELAY_MS: '20' }),
+      startChildApp({ ...w.env(), TEST_SYNC_BASE_DELAY_MS: '20' }),
+      startChildApp({ ...w.env(), TEST_SYNC_BASE_DELAY_MS: '20' }),
     ]);
-    children.push(a!, b!);
-    const viaA = paymentFlow(a!.url, ecwid);
-    const viaB = paymentFlow(b!.url, ecwid);
+    w.children.push(a!, b!);
+    const viaA = paymentFlow(a!.url, w.ecwid);
+    const viaB = paymentFlow(b!.url, w.ecwid);
 
     // Checkouts alternate between the processes too.
     const payments = await Promise.all(
@@ -63,7 +37,7 @@ describeOnPostgres('several processes on one PostgreSQL, under load and faults',
       }),
     );
     // One seeded sequence of 503s from Ecwid for the whole run (reproducible).
-    ecwid.state.failRate(0.2, 503, 20251123);
+    w.ecwid.state.failRate(0.2, 503, 20251123);
 
     const answers = await Promise.all(
       payments.flatMap((p) =>
@@ -86,7 +60,7 @@ describeOnPostgres('several processes on one PostgreSQL, under load and faults',
     // Every payment reaches Ecwid despite the 503s, once.
     await eventually(
       async () => {
-        const [left] = await t.db.query<{ n: number }>(
+        const [left] = await w.t.db.query<{ n: number }>(
           "SELECT count(*)::int AS n FROM ecwid_updates WHERE status <> 'delivered'",
         );
         expect(left!.n).toBe(0);
@@ -99,21 +73,21 @@ describeOnPostgres('several processes on one PostgreSQL, under load and faults',
     for (const p of payments) {
       const ref = p.json.cart.order.referenceTransactionId;
       expect(paidPuts(p.json.storeId, ref)).toHaveLength(1);
-      expect(ecwid.state.getOrder(p.json.storeId, ref)!.paymentStatus).toBe('PAID');
+      expect(w.ecwid.state.getOrder(p.json.storeId, ref)!.paymentStatus).toBe('PAID');
     }
-    expect(ecwid.state.updates.filter((u) => u.status === 200)).toHaveLength(50);
+    expect(w.ecwid.state.updates.filter((u) => u.status === 200)).toHaveLength(50);
     // The faults really happened, and were retried.
-    expect(ecwid.state.updates.filter((u) => u.fault === 'random_fail').length).toBeGreaterThan(0);
+    expect(w.ecwid.state.updates.filter((u) => u.fault === 'random_fail').length).toBeGreaterThan(0);
 
-    const rows = await t.db.query<{ state: string; n: number }>(
+    const rows = await w.t.db.query<{ state: string; n: number }>(
       'SELECT state, count(*)::int AS n FROM payments GROUP BY state',
     );
     expect(rows).toEqual([{ state: 'paid', n: 50 }]);
-    const [transitions] = await t.db.query<{ n: number }>(
+    const [transitions] = await w.t.db.query<{ n: number }>(
       "SELECT count(*)::int AS n FROM payment_events WHERE kind = 'transition' AND to_state = 'paid'",
     );
     expect(transitions!.n).toBe(50);
-    const [outbox] = await t.db.query<{ n: number }>('SELECT count(*)::int AS n FROM ecwid_updates');
+    const [outbox] = await w.t.db.query<{ n: number }>('SELECT count(*)::int AS n FROM ecwid_updates');
     expect(outbox!.n).toBe(50);
     // Both processes took notifications, and nothing went unhandled in either.
     for (const [child, count] of [
@@ -129,9 +103,9 @@ describeOnPostgres('several processes on one PostgreSQL, under load and faults',
   }, 60_000);
 
   it('several acknowledged updates held by a hanging Ecwid survive a SIGKILL: each delivered once after restart', async () => {
-    const first = await startChildApp({ ...env(), TEST_SYNC_LEASE_MS: '1500' });
-    children.push(first);
-    const flow = paymentFlow(first.url, ecwid);
+    const first = await startChildApp({ ...w.env(), TEST_SYNC_LEASE_MS: '1500' });
+    w.children.push(first);
+    const flow = paymentFlow(first.url, w.ecwid);
     const payments = [];
     for (let i = 0; i < 5; i++) {
       const started = await flow.start({ currency: 'CLP', total: 3000 + i });
@@ -139,7 +113,7 @@ describeOnPostgres('several processes on one PostgreSQL, under load and faults',
       payments.push({ ...started, reference, amount: 3000 + i });
     }
 
-    ecwid.state.hang = true;
+    w.ecwid.state.hang = true;
     for (const p of payments) {
       const ack = await flow.notify({
         reference: p.reference,
@@ -151,15 +125,15 @@ describeOnPostgres('several processes on one PostgreSQL, under load and faults',
       expect(ack.body.result).toBe('applied');
     }
     // One PUT held by Ecwid, the others claimed (leased) or waiting behind it.
-    await eventually(() => expect(ecwid.state.faults.held).toBeGreaterThan(0));
+    await eventually(() => expect(w.ecwid.state.faults.held).toBeGreaterThan(0));
     await first.kill('SIGKILL');
-    ecwid.state.hang = false;
-    expect(ecwid.state.updates.filter((u) => u.status === 200)).toHaveLength(0);
-    const pending = await t.db.query<{ status: string }>('SELECT status FROM ecwid_updates');
+    w.ecwid.state.hang = false;
+    expect(w.ecwid.state.updates.filter((u) => u.status === 200)).toHaveLength(0);
+    const pending = await w.t.db.query<{ status: string }>('SELECT status FROM ecwid_updates');
     expect(pending.map((r) => r.status)).toEqual(Array(5).fill('pending'));
 
-    const second = await startChildApp(env());
-    children.push(second);
+    const second = await startChildApp(w.env());
+    w.children.push(second);
     for (const p of payments) {
       const ref = p.json.cart.order.referenceTransactionId;
       await eventually(() => expect(paidPuts(p.json.storeId, ref)).toHaveLength(1));
@@ -168,21 +142,21 @@ describeOnPostgres('several processes on one PostgreSQL, under load and faults',
     for (const p of payments) {
       const ref = p.json.cart.order.referenceTransactionId;
       expect(paidPuts(p.json.storeId, ref)).toHaveLength(1);
-      expect(ecwid.state.getOrder(p.json.storeId, ref)!.paymentStatus).toBe('PAID');
+      expect(w.ecwid.state.getOrder(p.json.storeId, ref)!.paymentStatus).toBe('PAID');
     }
     await eventually(async () => {
-      const rows = await t.db.query<{ status: string }>('SELECT status FROM ecwid_updates');
+      const rows = await w.t.db.query<{ status: string }>('SELECT status FROM ecwid_updates');
       expect(rows.map((r) => r.status)).toEqual(Array(5).fill('delivered'));
     });
     // The killed process's held call was dropped, never answered.
-    expect(ecwid.state.updates.filter((u) => u.fault === 'abandoned').length).toBeGreaterThan(0);
+    expect(w.ecwid.state.updates.filter((u) => u.fault === 'abandoned').length).toBeGreaterThan(0);
     expect(alarming(second)).toEqual([]);
   }, 60_000);
 
   it('a kill during checkout creation under concurrent shoppers leaves every payment retryable', async () => {
-    const first = await startChildApp({ ...env(), TEST_DOUBLE_CHECKOUT_HANGS: 'true' });
-    children.push(first);
-    const flow = paymentFlow(first.url, ecwid);
+    const first = await startChildApp({ ...w.env(), TEST_DOUBLE_CHECKOUT_HANGS: 'true' });
+    w.children.push(first);
+    const flow = paymentFlow(first.url, w.ecwid);
     const ids: string[] = [];
     for (let i = 0; i < 5; i++) ids.push((await flow.start({ currency: 'CLP', total: 700 + i })).paymentId);
     const inFlight = ids.map((id) =>
@@ -198,17 +172,17 @@ describeOnPostgres('several processes on one PostgreSQL, under load and faults',
     );
     await first.kill('SIGKILL');
     expect(await Promise.all(inFlight)).toEqual(Array(5).fill('connection lost'));
-    const rows = await t.db.query<{ state: string }>('SELECT state FROM payments');
+    const rows = await w.t.db.query<{ state: string }>('SELECT state FROM payments');
     expect(rows.map((r) => r.state)).toEqual(Array(5).fill('created'));
 
-    const second = await startChildApp(env());
-    children.push(second);
+    const second = await startChildApp(w.env());
+    w.children.push(second);
     for (const id of ids) {
       const res = await request(second.url).get(`/pay/${id}/checkout`);
       expect(res.status).toBe(303);
       expect(res.headers.location).toContain('pay.double.example');
     }
-    const opened = await t.db.query<{ state: string }>('SELECT state FROM payments');
+    const opened = await w.t.db.query<{ state: string }>('SELECT state FROM payments');
     expect(opened.map((r) => r.state)).toEqual(Array(5).fill('checkout_open'));
   }, 60_000);
 });

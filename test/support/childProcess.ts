@@ -1,6 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
+import { startEcwidSimulator, type RunningEcwidSimulator } from '../../src/sandbox/ecwid/server';
 import { TEST_CLIENT_SECRET, TEST_SECRET_KEY } from './app';
+import { openTestDb, type TestDb } from './db';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
@@ -64,4 +66,40 @@ export async function startChildApp(
       });
     },
   };
+}
+
+/** A suite's fixtures for app processes on one PostgreSQL schema, updating one Ecwid simulator. */
+export interface ProcessesOnPostgres {
+  t: TestDb;
+  ecwid: RunningEcwidSimulator;
+  /** Started by the tests; killed (SIGKILL) after each one, before the tables are emptied. */
+  children: ChildApp[];
+  /** What a child app needs to reach the database and the Ecwid simulator. */
+  env(): { DATABASE_URL: string; ECWID_API_URL: string };
+}
+
+/** Registers the suite's hooks and returns the fixtures they fill in (set once `beforeAll` ran). */
+export function processesOnPostgres(): ProcessesOnPostgres {
+  const w: ProcessesOnPostgres = {
+    children: [],
+    env: () => ({ DATABASE_URL: w.t.url!, ECWID_API_URL: `${w.ecwid.url}/api/v3` }),
+  } as Partial<ProcessesOnPostgres> as ProcessesOnPostgres;
+  beforeAll(async () => {
+    w.t = await openTestDb('postgres');
+    w.ecwid = await startEcwidSimulator({
+      clientId: 'test-client',
+      clientSecret: TEST_CLIENT_SECRET,
+      paymentUrl: 'http://127.0.0.1:9/unused',
+    });
+  });
+  afterEach(async () => {
+    await Promise.all(w.children.splice(0).map((c) => c.kill('SIGKILL')));
+    w.ecwid.state.reset();
+    await w.t.reset();
+  });
+  afterAll(async () => {
+    await w.ecwid?.close();
+    await w.t?.dispose();
+  });
+  return w;
 }
