@@ -2,6 +2,7 @@ import {
   backOnStore,
   browserSuite,
   chooseProvider,
+  fillConektaCard,
   ecwidOrder,
   goToPayment,
   screenshot,
@@ -16,11 +17,7 @@ describe('Conekta journeys in a real browser (demo mode)', () => {
   async function checkoutWithCard(card: string): Promise<void> {
     await goToPayment(s.page, s.demo, 'mxn-cafe');
     await chooseProvider(s.page, 'conekta');
-    await s.page.waitForSelector('#card-form');
-    await s.page.fill('#card-number', card);
-    await s.page.fill('#card-name', 'Comprador Prueba');
-    await s.page.fill('#card-expiry', '12/30');
-    await s.page.fill('#card-cvc', '123');
+    await fillConektaCard(s.page, { number: card, holder: 'Comprador Prueba', cvc: '123' });
     await s.page.click('#pay-card');
   }
 

@@ -36,6 +36,18 @@ export async function startDemo(env: Record<string, string> = {}): Promise<Demo>
   return { url: server.url, server, logs };
 }
 
+/** Types a card into the (simulated) Conekta hosted checkout's form, expiry 12/30; does not submit. */
+export async function fillConektaCard(
+  page: Page,
+  card: { number: string; holder: string; cvc: string },
+): Promise<void> {
+  await page.waitForSelector('#card-form');
+  await page.fill('#card-number', card.number);
+  await page.fill('#card-name', card.holder);
+  await page.fill('#card-expiry', '12/30');
+  await page.fill('#card-cvc', card.cvc);
+}
+
 /** A browser suite's fixtures: one demo app and one Chromium for the file, a fresh page per test. */
 export interface BrowserSuite {
   demo: Demo;

@@ -5,6 +5,7 @@ import {
   browserSuite,
   chooseProvider,
   ecwidOrder,
+  fillConektaCard,
   launchChromium,
   screenshot,
   shownStatus,
@@ -61,11 +62,7 @@ describe('Saved cards in a real browser (demo mode)', () => {
     goToPaymentAsShopper(s.page, s.demo, customerId, email);
 
   async function payOnConektaAndSave(card: string): Promise<void> {
-    await s.page.waitForSelector('#card-form');
-    await s.page.fill('#card-number', card);
-    await s.page.fill('#card-name', 'Compradora Frecuente');
-    await s.page.fill('#card-expiry', '12/30');
-    await s.page.fill('#card-cvc', '737');
+    await fillConektaCard(s.page, { number: card, holder: 'Compradora Frecuente', cvc: '737' });
     await s.page.check('#save-card');
     await s.page.click('#pay-card');
   }
